@@ -1,0 +1,9 @@
+//go:build !linux
+
+package cache
+
+import "io/fs"
+
+// fillSys keeps the portable fields only: access times, inodes and
+// allocated sizes are read on Linux.
+func fillSys(s *Stat, fi fs.FileInfo) { s.Usage = s.Size }

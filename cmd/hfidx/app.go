@@ -1,0 +1,242 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/term"
+
+	"github.com/hfidx/hfidx/cache"
+	"github.com/hfidx/hfidx/index"
+	"github.com/hfidx/hfidx/schema"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// globals are the flags every command accepts, anywhere after its name.
+type globals struct {
+	CacheDir string           `name:"cache-dir" placeholder:"DIR" help:"Hub cache to use (default: $$HF_HUB_CACHE, $$HF_HOME/hub, else ~/.cache/huggingface/hub)."`
+	DB       string           `name:"db" placeholder:"PATH" env:"HFIDX_DB" help:"Index file (default: one per cache under $$XDG_CACHE_HOME/hfidx or ~/.cache/hfidx)."`
+	NoSync   bool             `name:"no-sync" help:"Answer from the index as it is; never open it for writing."`
+	Format   string           `name:"format" enum:"table,json,csv,tsv,text" default:"table" help:"Output format: ${enum} (each command says which it takes)."`
+	JSON     bool             `name:"json" help:"Shorthand for --format json."`
+	Jobs     int              `name:"jobs" default:"0" help:"Folders scanned in parallel (default: number of CPUs)."`
+	Version  kong.VersionFlag `name:"version" help:"Print the version and exit."`
+}
+
+type cli struct {
+	globals
+
+	Sync       syncCmd       `cmd:"" help:"Bring the index up to date with the cache."`
+	Scan       scanCmd       `cmd:"" help:"Report usage per repo, as huggingface-cli scan-cache did."`
+	Info       infoCmd       `cmd:"" help:"Show where the cache and its index are, and the index's age and counts."`
+	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
+}
+
+// app is what every command's Run receives.
+type app struct {
+	globals
+	stdin       io.Reader
+	stdout      io.Writer
+	stderr      io.Writer
+	lookup      cache.LookupEnv
+	stdoutIsTTY bool
+	now         time.Time
+	kong        *kong.Kong
+}
+
+// exitSignal carries kong's exit code (after --help or --version) out of
+// the parser without calling os.Exit.
+type exitSignal struct{ code int }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	var c cli
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, lookup: os.LookupEnv, now: time.Now()}
+	if f, ok := stdout.(*os.File); ok {
+		a.stdoutIsTTY = term.IsTerminal(int(f.Fd()))
+	}
+	parser, err := kong.New(&c,
+		kong.Name("hfidx"),
+		kong.Description("Index a Hugging Face Hub cache into SQLite and answer questions about it.\n\n"+exitCodesHelp),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitSignal{code}) }),
+		kong.Vars{"version": "hfidx " + version},
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Bind(a),
+	)
+	if err != nil {
+		return report(stderr, err)
+	}
+	a.kong = parser
+	defer func() {
+		if r := recover(); r != nil {
+			if s, ok := r.(exitSignal); ok {
+				code = s.code
+				return
+			}
+			panic(r)
+		}
+	}()
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		return report(stderr, usagef("run 'hfidx --help' for the commands and flags", "%s", err))
+	}
+	a.globals = c.globals
+	if a.JSON {
+		a.Format = "json"
+	}
+	if err := ctx.Run(a); err != nil {
+		return report(stderr, err)
+	}
+	return exitOK
+}
+
+// formatIn checks that the chosen format is one the command takes.
+func (a *app) formatIn(allowed ...string) error {
+	for _, f := range allowed {
+		if a.Format == f {
+			return nil
+		}
+	}
+	return usagef("use --format "+strings.Join(allowed, " or "), "this command does not write %s", a.Format)
+}
+
+// cacheDir returns the resolved hub cache directory.
+func (a *app) cacheDir() (string, error) {
+	dir := a.CacheDir
+	from := "--cache-dir"
+	if dir == "" {
+		dir = cache.DefaultDir(a.lookup)
+		from = "the environment (HF_HUB_CACHE, HF_HOME)"
+	} else {
+		dir = cache.ExpandUser(dir, a.lookup)
+	}
+	root, err := cache.ResolveDir(dir)
+	if err != nil {
+		var de *cache.DirError
+		if errors.As(err, &de) {
+			return "", failf("pass --cache-dir DIR or set HF_HUB_CACHE", "%s (from %s)", de.Error(), from)
+		}
+		return "", failf("pass --cache-dir DIR or set HF_HUB_CACHE", "cannot use cache directory %s: %v", dir, err)
+	}
+	return root, nil
+}
+
+// dbPath returns the index file for the cache at root.
+func (a *app) dbPath(root string) (string, error) {
+	if a.DB != "" {
+		p := cache.ExpandUser(a.DB, a.lookup)
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", failf("pass --db PATH", "bad index path %s: %v", p, err)
+		}
+		return abs, nil
+	}
+	p, err := index.DefaultPath(root, a.lookup)
+	if err != nil {
+		return "", failf("pass --db PATH or set HFIDX_DB", "%v", err)
+	}
+	return p, nil
+}
+
+// sync brings the index up to date and returns its path and stats.
+func (a *app) sync() (string, string, index.Stats, error) {
+	root, err := a.cacheDir()
+	if err != nil {
+		return "", "", index.Stats{}, err
+	}
+	db, err := a.dbPath(root)
+	if err != nil {
+		return "", "", index.Stats{}, err
+	}
+	st, err := index.Sync(root, db, index.Options{Jobs: a.Jobs})
+	if err != nil {
+		return "", "", st, indexFailure(db, err)
+	}
+	return root, db, st, nil
+}
+
+// indexFailure turns an index error into a message with the fix.
+func indexFailure(db string, err error) error {
+	var ne *schema.NewerError
+	switch {
+	case errors.As(err, &ne):
+		return failf("upgrade hfidx, or pass --db PATH to use another index", "%s: %v", db, ne)
+	case errors.Is(err, schema.ErrNotIndex):
+		return failf("pass --db PATH to put the index elsewhere; hfidx never overwrites that file",
+			"%s exists and is not an hfidx index", db)
+	case errors.Is(err, fs.ErrPermission):
+		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "cannot write the index: %v", err)
+	}
+	var ie *index.IndexError
+	if errors.As(err, &ie) {
+		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
+	}
+	return err
+}
+
+// openIndex syncs (unless --no-sync) and opens the index read-only.
+func (a *app) openIndex() (*sqlx.DB, float64, error) {
+	start := time.Now()
+	if !a.NoSync {
+		_, path, _, err := a.sync()
+		if err != nil {
+			return nil, 0, err
+		}
+		db, err := schema.OpenReadOnly(path)
+		if err != nil {
+			return nil, 0, indexFailure(path, err)
+		}
+		return db, time.Since(start).Seconds(), nil
+	}
+	path := ""
+	if a.DB != "" {
+		p, err := a.dbPath("")
+		if err != nil {
+			return nil, 0, err
+		}
+		path = p
+	} else {
+		root, err := a.cacheDir()
+		if err != nil {
+			return nil, 0, err
+		}
+		if path, err = a.dbPath(root); err != nil {
+			return nil, 0, err
+		}
+	}
+	db, err := schema.OpenReadOnly(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, failf("run 'hfidx sync' first, or drop --no-sync", "no index at %s yet", path)
+	}
+	if err != nil {
+		return nil, 0, indexFailure(path, err)
+	}
+	return db, time.Since(start).Seconds(), nil
+}
+
+// color reports whether output may carry ANSI styles.
+func (a *app) color() bool {
+	if _, set := a.lookup("NO_COLOR"); set {
+		return false
+	}
+	return a.stdoutIsTTY
+}
+
+func (a *app) nowFloat() float64 { return float64(a.now.UnixNano()) / 1e9 }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes, decided here and nowhere else.
+const (
+	exitOK    = 0 // success, warnings about the cache included
+	exitError = 1 // the command failed: missing cache, unusable index, I/O error
+	exitUsage = 2 // bad flags, arguments or filter expressions
+)
+
+// exitCodesHelp is printed by --help and copied into README.
+const exitCodesHelp = `Exit codes: 0 success (warnings about the cache do not change it), 1 error, 2 usage error.`
+
+// cliError is an error meant for the user: one line, a hint naming what
+// fixes it, and the exit code.
+type cliError struct {
+	code int
+	msg  string
+	hint string
+}
+
+func (e *cliError) Error() string { return e.msg }
+
+func failf(hint, format string, args ...any) error {
+	return &cliError{code: exitError, msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+func usagef(hint, format string, args ...any) error {
+	return &cliError{code: exitUsage, msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+// report prints err on w and returns the exit code it stands for.
+func report(w io.Writer, err error) int {
+	var ce *cliError
+	if errors.As(err, &ce) {
+		fmt.Fprintf(w, "hfidx: %s\n", ce.msg)
+		if ce.hint != "" {
+			fmt.Fprintf(w, "hint: %s\n", ce.hint)
+		}
+		return ce.code
+	}
+	fmt.Fprintf(w, "hfidx: %v\n", err)
+	return exitError
+}

@@ -1,0 +1,213 @@
+package index
+
+import (
+	"database/sql"
+	"path"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hfidx/hfidx/cache"
+)
+
+// writer turns what the scan reports into rows, in one transaction with
+// prepared statements. Scan serialises its calls, so it needs no lock.
+type writer struct {
+	tx   *sqlx.Tx
+	stmt map[string]*sql.Stmt
+
+	blobIDs    map[string]blobRow // blob path -> row, cache-wide
+	payloadIDs map[string]int64
+	repoIDs    map[string]int64 // folder -> repos.id
+	pending    []cache.Incomplete
+}
+
+type blobRow struct {
+	id   int64
+	kind cache.BlobKind
+}
+
+var statements = map[string]string{
+	"repo": `INSERT INTO repos(folder, path, repo_type, repo_id, cache_id, link_target, damaged, atime, mtime, mtime_ns, ctime_ns)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	"revision": `INSERT INTO revisions(repo, commit_hash, snapshot_path, link_target, mtime) VALUES (?, ?, ?, ?, ?)`,
+	"ref":      `INSERT INTO refs(repo, name, path, commit_hash, revision) VALUES (?, ?, ?, ?, ?)`,
+	"blob": `INSERT INTO blobs(path, repo, kind, missing, size, usage, atime, mtime, dev, ino, nlink, payload)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	"blobOwner": `UPDATE blobs SET repo = ?, kind = ? WHERE id = ?`,
+	"file": `INSERT INTO files(revision, rel_path, file_name, file_path, kind, link_target, blob)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	"payload": `INSERT INTO payloads(hash, path, size, usage, atime, mtime, manifest) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	"incomplete": `INSERT OR IGNORE INTO incomplete_files(path, entry, repo, size, mtime) VALUES (?, ?, ?, ?, ?)`,
+	"warning":    `INSERT INTO warnings(entry, repo, path, message, damaging) VALUES (?, ?, ?, ?, ?)`,
+	"meta":       `INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`,
+}
+
+func newWriter(db *sqlx.DB) (*writer, error) {
+	tx, err := db.Beginx()
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{tx: tx, stmt: map[string]*sql.Stmt{}, blobIDs: map[string]blobRow{},
+		payloadIDs: map[string]int64{}, repoIDs: map[string]int64{}}
+	for k, q := range statements {
+		s, err := tx.Prepare(q)
+		if err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		w.stmt[k] = s
+	}
+	return w, nil
+}
+
+func (w *writer) handler() cache.Handler {
+	return cache.Handler{
+		Repo:    w.repo,
+		Warning: func(x cache.Warning) error { return w.warning(x, nil, false) },
+		Incomplete: func(in cache.Incomplete) error {
+			// Entries that are not repo folders; a repo's own come with it.
+			w.pending = append(w.pending, in)
+			return nil
+		},
+		Payload: w.payload,
+	}
+}
+
+func (w *writer) exec(name string, args ...any) (int64, error) {
+	res, err := w.stmt[name].Exec(args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (w *writer) payload(p cache.Payload) error {
+	id, err := w.exec("payload", p.Hash, p.Path, p.Stat.Size, p.Stat.Usage, p.Stat.Atime.Float(), p.Stat.Mtime.Float(), p.Manifest)
+	w.payloadIDs[p.Path] = id
+	return err
+}
+
+func (w *writer) warning(x cache.Warning, repo any, damaging bool) error {
+	_, err := w.exec("warning", x.Entry, repo, x.Path, x.Message, damaging)
+	return err
+}
+
+func (w *writer) repo(r *cache.Repo) error {
+	st := r.Stat
+	rid, err := w.exec("repo", r.Folder, r.Path, string(r.Type), r.ID, r.CacheID(), nullable(r.Link), r.Damaged(),
+		st.Atime.Float(), st.Mtime.Float(), st.Mtime.Nanos(), st.Ctime.Nanos())
+	if err != nil {
+		return err
+	}
+	w.repoIDs[r.Folder] = rid
+	for _, x := range r.Problems {
+		if err := w.warning(x, rid, true); err != nil {
+			return err
+		}
+	}
+	for _, x := range r.Notes {
+		if err := w.warning(x, rid, false); err != nil {
+			return err
+		}
+	}
+	for _, in := range r.Incomplete {
+		if _, err := w.exec("incomplete", in.Path, in.Entry, rid, in.Stat.Size, in.Stat.Mtime.Float()); err != nil {
+			return err
+		}
+	}
+	blobIDs := make([]int64, len(r.Blobs))
+	for i, b := range r.Blobs {
+		id, err := w.blob(rid, b)
+		if err != nil {
+			return err
+		}
+		blobIDs[i] = id
+	}
+	revIDs := make([]int64, len(r.Revisions))
+	for i, v := range r.Revisions {
+		id, err := w.exec("revision", rid, v.Hash, v.Path, nullable(v.Link), v.Stat.Mtime.Float())
+		if err != nil {
+			return err
+		}
+		revIDs[i] = id
+		for _, f := range v.Files {
+			var blob any
+			if f.Blob >= 0 {
+				blob = blobIDs[f.Blob]
+			}
+			if _, err := w.exec("file", id, f.RelPath, path.Base(f.RelPath), f.Path, string(f.Kind), nullable(f.Target), blob); err != nil {
+				return err
+			}
+		}
+	}
+	for _, ref := range r.Refs {
+		var rev any
+		if ref.Revision >= 0 {
+			rev = revIDs[ref.Revision]
+		}
+		if _, err := w.exec("ref", rid, ref.Name, ref.Path, ref.Target, rev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blob inserts a blob row once per path. A path first met as another
+// repo's link target and later as an entry of its own repo's blobs/ folder
+// (or the other way round) ends up owned by that repo.
+func (w *writer) blob(rid int64, b cache.Blob) (int64, error) {
+	if prev, ok := w.blobIDs[b.Path]; ok {
+		if prev.kind == cache.BlobExternal && b.Kind != cache.BlobExternal {
+			if _, err := w.stmt["blobOwner"].Exec(rid, string(b.Kind), prev.id); err != nil {
+				return 0, err
+			}
+			w.blobIDs[b.Path] = blobRow{prev.id, b.Kind}
+		}
+		return prev.id, nil
+	}
+	var owner any = rid
+	if b.Kind == cache.BlobExternal {
+		owner = nil
+	}
+	var payload any
+	if id, ok := w.payloadIDs[b.Payload]; ok {
+		payload = id
+	}
+	s := b.Stat
+	id, err := w.exec("blob", b.Path, owner, string(b.Kind), b.Missing, s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(),
+		int64(s.Dev), int64(s.Ino), int64(s.Nlink), payload)
+	if err != nil {
+		return 0, err
+	}
+	w.blobIDs[b.Path] = blobRow{id, b.Kind}
+	return id, nil
+}
+
+// finish writes the interrupted downloads of non-repo entries and the meta
+// rows, and commits.
+func (w *writer) finish(meta map[string]string) error {
+	for _, in := range w.pending {
+		var rid any
+		if id, ok := w.repoIDs[in.Entry]; ok {
+			rid = id
+		}
+		if _, err := w.exec("incomplete", in.Path, in.Entry, rid, in.Stat.Size, in.Stat.Mtime.Float()); err != nil {
+			w.tx.Rollback()
+			return err
+		}
+	}
+	for k, v := range meta {
+		if _, err := w.exec("meta", k, v); err != nil {
+			w.tx.Rollback()
+			return err
+		}
+	}
+	return w.tx.Commit()
+}

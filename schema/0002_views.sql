@@ -1,0 +1,73 @@
+-- Views yielding huggingface_hub's numbers (scan_cache_dir) from the tables.
+
+-- revision_usage: one row per revision with the library's numbers.
+CREATE VIEW revision_usage AS
+SELECT
+    v.id            AS revision,      -- revisions.id
+    v.repo          AS repo,          -- repos.id
+    v.commit_hash   AS commit_hash,
+    v.snapshot_path AS snapshot_path,
+    coalesce((SELECT sum(b.size) FROM blobs b
+              WHERE b.id IN (SELECT f.blob FROM files f WHERE f.revision = v.id)), 0)
+                    AS size_on_disk,  -- bytes over the revision's distinct blobs
+    (SELECT count(*) FROM files f WHERE f.revision = v.id AND f.blob IS NOT NULL)
+                    AS nb_files,      -- entries of the snapshot (two links to one blob count twice)
+    coalesce((SELECT max(b.mtime) FROM files f JOIN blobs b ON b.id = f.blob
+              WHERE f.revision = v.id), v.mtime)
+                    AS last_modified, -- newest blob mtime, else the folder's mtime
+    coalesce((SELECT group_concat(name, ',') FROM (SELECT name FROM refs x
+              WHERE x.revision = v.id ORDER BY name)), '')
+                    AS refs           -- names of the refs naming it, comma separated, sorted
+FROM revisions v;
+
+-- repo_blobs: the distinct blobs each repo's snapshots use.
+CREATE VIEW repo_blobs AS
+SELECT DISTINCT v.repo AS repo, f.blob AS blob
+FROM files f JOIN revisions v ON v.id = f.revision
+WHERE f.blob IS NOT NULL;
+
+-- repo_usage: one row per repo with the library's numbers.
+CREATE VIEW repo_usage AS
+SELECT
+    r.id        AS repo,            -- repos.id
+    r.folder    AS folder,
+    r.path      AS repo_path,
+    r.repo_type AS repo_type,
+    r.repo_id   AS repo_id,
+    r.cache_id  AS cache_id,
+    r.damaged   AS damaged,
+    coalesce(s.size, 0)     AS size_on_disk,  -- bytes over the repo's distinct blobs
+    coalesce(s.nb, 0)       AS nb_files,      -- number of distinct blobs
+    coalesce(s.atime, r.atime) AS last_accessed, -- newest blob atime, else the folder's
+    coalesce(s.mtime, r.mtime) AS last_modified, -- newest blob mtime, else the folder's
+    (SELECT count(*) FROM revisions v WHERE v.repo = r.id) AS nb_revisions,
+    coalesce((SELECT group_concat(name, ',') FROM (SELECT name FROM refs x
+              WHERE x.repo = r.id ORDER BY name)), '') AS refs -- all ref names, comma separated, sorted
+FROM repos r
+LEFT JOIN (
+    SELECT rb.repo, sum(b.size) AS size, count(*) AS nb, max(b.atime) AS atime, max(b.mtime) AS mtime
+    FROM repo_blobs rb JOIN blobs b ON b.id = rb.blob
+    GROUP BY rb.repo
+) s ON s.repo = r.id;
+
+-- cache_usage: one row with the cache totals.
+CREATE VIEW cache_usage AS
+SELECT
+    CASE WHEN (SELECT value FROM meta WHERE key = 'store') = '1'
+    THEN coalesce((SELECT sum(size) FROM (
+             SELECT DISTINCT b.id, b.size FROM repo_blobs rb
+             JOIN blobs b ON b.id = rb.blob JOIN repos r ON r.id = rb.repo
+             WHERE r.damaged = 0 AND b.payload IS NULL)), 0)
+         + coalesce((SELECT sum(size) FROM payloads), 0)
+    ELSE coalesce((SELECT sum(size_on_disk) FROM repo_usage WHERE damaged = 0), 0)
+    END AS size_on_disk, -- huggingface_hub's total: healthy repos (with a shared store, each payload once)
+    coalesce((SELECT sum(size_on_disk) FROM repo_usage WHERE damaged = 1), 0)
+        AS damaged_size_on_disk, -- what damaged repos hold
+    (SELECT count(*) FROM repos) AS repos,
+    (SELECT count(*) FROM repos WHERE damaged = 1) AS damaged_repos,
+    (SELECT count(*) FROM revisions) AS revisions,
+    (SELECT count(*) FROM files) AS files,
+    (SELECT count(*) FROM blobs) AS blobs,
+    coalesce((SELECT sum(size) FROM incomplete_files), 0) AS incomplete_size,
+    (SELECT count(*) FROM incomplete_files) AS incomplete_files,
+    (SELECT count(*) FROM warnings) AS warnings;
