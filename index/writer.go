@@ -36,7 +36,7 @@ var statements = map[string]string{
 	"blobOwner": `UPDATE blobs SET repo = ?, kind = ? WHERE id = ?`,
 	"file": `INSERT INTO files(revision, rel_path, file_name, file_path, kind, link_target, blob)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-	"payload": `INSERT INTO payloads(hash, path, size, usage, atime, mtime, manifest) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	"payload":    `INSERT INTO payloads(hash, path, size, usage, atime, mtime, manifest) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	"incomplete": `INSERT OR IGNORE INTO incomplete_files(path, entry, repo, size, mtime) VALUES (?, ?, ?, ?, ?)`,
 	"warning":    `INSERT INTO warnings(entry, repo, path, message, damaging) VALUES (?, ?, ?, ?, ?)`,
 	"meta":       `INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`,
