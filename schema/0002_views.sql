@@ -5,8 +5,8 @@ CREATE VIEW revision_usage AS
 SELECT
     v.id            AS revision,      -- revisions.id
     v.repo          AS repo,          -- repos.id
-    v.commit_hash   AS commit_hash,
-    v.snapshot_path AS snapshot_path,
+    v.commit_hash   AS commit_hash,   -- the snapshot folder name
+    v.snapshot_path AS snapshot_path, -- absolute path of the snapshot folder
     coalesce((SELECT sum(b.size) FROM blobs b
               WHERE b.id IN (SELECT f.blob FROM files f WHERE f.revision = v.id)), 0)
                     AS size_on_disk,  -- bytes over the revision's distinct blobs
@@ -22,7 +22,9 @@ FROM revisions v;
 
 -- repo_blobs: the distinct blobs each repo's snapshots use.
 CREATE VIEW repo_blobs AS
-SELECT DISTINCT v.repo AS repo, f.blob AS blob
+SELECT DISTINCT
+    v.repo AS repo, -- repos.id
+    f.blob AS blob  -- blobs.id of a blob some snapshot of the repo links
 FROM files f JOIN revisions v ON v.id = f.revision
 WHERE f.blob IS NOT NULL;
 
@@ -30,17 +32,17 @@ WHERE f.blob IS NOT NULL;
 CREATE VIEW repo_usage AS
 SELECT
     r.id        AS repo,            -- repos.id
-    r.folder    AS folder,
-    r.path      AS repo_path,
-    r.repo_type AS repo_type,
-    r.repo_id   AS repo_id,
-    r.cache_id  AS cache_id,
-    r.damaged   AS damaged,
+    r.folder    AS folder,          -- entry name in the cache
+    r.path      AS repo_path,       -- absolute path of the repo folder
+    r.repo_type AS repo_type,       -- model, dataset, space or kernel
+    r.repo_id   AS repo_id,         -- e.g. org/name
+    r.cache_id  AS cache_id,        -- e.g. model/org/name
+    r.damaged   AS damaged,         -- 1 when huggingface_hub would drop it
     coalesce(s.size, 0)     AS size_on_disk,  -- bytes over the repo's distinct blobs
     coalesce(s.nb, 0)       AS nb_files,      -- number of distinct blobs
     coalesce(s.atime, r.atime) AS last_accessed, -- newest blob atime, else the folder's
     coalesce(s.mtime, r.mtime) AS last_modified, -- newest blob mtime, else the folder's
-    (SELECT count(*) FROM revisions v WHERE v.repo = r.id) AS nb_revisions,
+    (SELECT count(*) FROM revisions v WHERE v.repo = r.id) AS nb_revisions, -- number of snapshot folders
     coalesce((SELECT group_concat(name, ',') FROM (SELECT name FROM refs x
               WHERE x.repo = r.id ORDER BY name)), '') AS refs -- all ref names, comma separated, sorted
 FROM repos r
@@ -63,11 +65,11 @@ SELECT
     END AS size_on_disk, -- huggingface_hub's total: healthy repos (with a shared store, each payload once)
     coalesce((SELECT sum(size_on_disk) FROM repo_usage WHERE damaged = 1), 0)
         AS damaged_size_on_disk, -- what damaged repos hold
-    (SELECT count(*) FROM repos) AS repos,
-    (SELECT count(*) FROM repos WHERE damaged = 1) AS damaged_repos,
-    (SELECT count(*) FROM revisions) AS revisions,
-    (SELECT count(*) FROM files) AS files,
-    (SELECT count(*) FROM blobs) AS blobs,
-    coalesce((SELECT sum(size) FROM incomplete_files), 0) AS incomplete_size,
-    (SELECT count(*) FROM incomplete_files) AS incomplete_files,
-    (SELECT count(*) FROM warnings) AS warnings;
+    (SELECT count(*) FROM repos) AS repos,                          -- repos listed, damaged included
+    (SELECT count(*) FROM repos WHERE damaged = 1) AS damaged_repos, -- damaged repos
+    (SELECT count(*) FROM revisions) AS revisions,                  -- snapshot folders
+    (SELECT count(*) FROM files) AS files,                          -- snapshot entries
+    (SELECT count(*) FROM blobs) AS blobs,                          -- distinct blob paths
+    coalesce((SELECT sum(size) FROM incomplete_files), 0) AS incomplete_size, -- bytes of interrupted downloads
+    (SELECT count(*) FROM incomplete_files) AS incomplete_files,    -- interrupted downloads
+    (SELECT count(*) FROM warnings) AS warnings;                    -- warnings of the last sync

@@ -1,0 +1,112 @@
+package schema
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Object is a documented table or view of the index.
+type Object struct {
+	Kind    string // table or view
+	Name    string
+	Doc     string
+	Columns []Column
+}
+
+// Column is a documented column.
+type Column struct {
+	Name string
+	Type string
+	Doc  string
+}
+
+var (
+	objectRe  = regexp.MustCompile(`(?m)^-- ([a-z_]+): (.*(?:\n-- .*)*)\nCREATE (TABLE|VIEW) ([a-z_]+)`)
+	commentRe = regexp.MustCompile(`--\s*(.*)$`)
+	stmtEndRe = regexp.MustCompile(`(?m)^[^-\n]*;[ \t]*(--[^\n]*)?$`)
+)
+
+// Describe returns every table and view with the documentation written in
+// the migration files: the comment line above each CREATE, and the comment
+// ending the line that defines each column. db must hold the current
+// schema. It returns an error when an object or column lacks its comment,
+// so undocumented schema cannot ship.
+func Describe(db *sqlx.DB) ([]Object, error) {
+	var objs []Object
+	for _, m := range Migrations() {
+		for _, mm := range objectRe.FindAllStringSubmatchIndex(m.SQL, -1) {
+			name := m.SQL[mm[8]:mm[9]]
+			if m.SQL[mm[2]:mm[3]] != name {
+				return nil, fmt.Errorf("%s: comment above %s names %s", m.Name, name, m.SQL[mm[2]:mm[3]])
+			}
+			// The statement runs to the ';' ending a line, and that
+			// line's comment; a ';' inside a comment does not end it.
+			loc := stmtEndRe.FindStringIndex(m.SQL[mm[0]:])
+			if loc == nil {
+				return nil, fmt.Errorf("%s: %s has no end", m.Name, name)
+			}
+			body := m.SQL[mm[0] : mm[0]+loc[1]]
+			doc := strings.ReplaceAll(m.SQL[mm[4]:mm[5]], "\n-- ", " ")
+			o := Object{Kind: strings.ToLower(m.SQL[mm[6]:mm[7]]), Name: name, Doc: doc}
+			var cols []struct {
+				CID     int     `db:"cid"`
+				Name    string  `db:"name"`
+				Type    string  `db:"type"`
+				NotNull int     `db:"notnull"`
+				Default *string `db:"dflt_value"`
+				PK      int     `db:"pk"`
+			}
+			if err := db.Select(&cols, `SELECT cid, name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)`, name); err != nil {
+				return nil, err
+			}
+			for _, c := range cols {
+				doc := columnDoc(body, o.Kind, c.Name)
+				if doc == "" && c.Name == "id" {
+					doc = "row id"
+				}
+				if doc == "" {
+					return nil, fmt.Errorf("%s: column %s.%s has no comment", m.Name, name, c.Name)
+				}
+				o.Columns = append(o.Columns, Column{Name: c.Name, Type: c.Type, Doc: doc})
+			}
+			objs = append(objs, o)
+		}
+	}
+	return objs, nil
+}
+
+func columnDoc(body, kind, col string) string {
+	var re *regexp.Regexp
+	if kind == "table" {
+		re = regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(col) + `\s+[A-Z].*$`)
+	} else {
+		re = regexp.MustCompile(`(?m)\bAS ` + regexp.QuoteMeta(col) + `\b.*$`)
+	}
+	line := re.FindString(body)
+	if m := commentRe.FindStringSubmatch(line); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return ""
+}
+
+// Markdown renders objs as the reference section of README: a heading per
+// table or view, its description, and a table of its columns.
+func Markdown(objs []Object) string {
+	var b strings.Builder
+	for _, o := range objs {
+		fmt.Fprintf(&b, "### `%s`\n\n%s %s.\n\n| column | type | meaning |\n| --- | --- | --- |\n",
+			o.Name, strings.ToUpper(o.Kind[:1])+o.Kind[1:]+":", strings.TrimSuffix(o.Doc, "."))
+		for _, c := range o.Columns {
+			typ := c.Type
+			if typ == "" {
+				typ = "—"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.Name, typ, strings.ReplaceAll(c.Doc, "|", "\\|"))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
