@@ -92,19 +92,21 @@ func columnDoc(body, kind, col string) string {
 	return ""
 }
 
+var mdEscape = strings.NewReplacer("|", "\\|", "<", "\\<", ">", "\\>")
+
 // Markdown renders objs as the reference section of README: a heading per
 // table or view, its description, and a table of its columns.
 func Markdown(objs []Object) string {
 	var b strings.Builder
 	for _, o := range objs {
 		fmt.Fprintf(&b, "### `%s`\n\n%s %s.\n\n| column | type | meaning |\n| --- | --- | --- |\n",
-			o.Name, strings.ToUpper(o.Kind[:1])+o.Kind[1:]+":", strings.TrimSuffix(o.Doc, "."))
+			o.Name, strings.ToUpper(o.Kind[:1])+o.Kind[1:]+":", mdEscape.Replace(strings.TrimSuffix(o.Doc, ".")))
 		for _, c := range o.Columns {
 			typ := c.Type
 			if typ == "" {
 				typ = "—"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.Name, typ, strings.ReplaceAll(c.Doc, "|", "\\|"))
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.Name, typ, mdEscape.Replace(c.Doc))
 		}
 		b.WriteString("\n")
 	}

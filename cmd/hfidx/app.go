@@ -16,6 +16,7 @@ import (
 
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/index"
+	"github.com/hfidx/hfidx/query"
 	"github.com/hfidx/hfidx/schema"
 )
 
@@ -38,6 +39,7 @@ type cli struct {
 
 	Sync       syncCmd       `cmd:"" help:"Bring the index up to date with the cache."`
 	Scan       scanCmd       `cmd:"" help:"Report usage per repo, as huggingface-cli scan-cache did."`
+	Ls         lsCmd         `cmd:"" aliases:"list" help:"List repos or revisions; filter, sort and script them."`
 	Info       infoCmd       `cmd:"" help:"Show where the cache and its index are, and the index's age and counts."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
@@ -88,7 +90,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}()
 	ctx, err := parser.Parse(args)
 	if err != nil {
-		return report(stderr, usagef("run 'hfidx --help' for the commands and flags", "%s", err))
+		hint := "run 'hfidx --help' for the commands and flags"
+		if ctx != nil && ctx.Selected() != nil {
+			hint = "run 'hfidx " + ctx.Selected().Name + " --help' for its flags"
+		}
+		var ue *query.UsageError
+		if errors.As(err, &ue) {
+			return report(stderr, usagef(hint, "%s", ue.Msg))
+		}
+		return report(stderr, usagef(hint, "%s", err))
 	}
 	a.globals = c.globals
 	if a.JSON {

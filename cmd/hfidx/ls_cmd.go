@@ -1,0 +1,190 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/hfidx/hfidx/query"
+)
+
+type lsCmd struct {
+	Revisions    bool     `name:"revisions" help:"One row per revision instead of per repo."`
+	Filter       []string `name:"filter" short:"f" placeholder:"EXPR" help:"Keep rows matching KEY OP VALUE (repeatable, all must match); keys: size, accessed, modified, type, refs, repo, damaged."`
+	Sort         string   `name:"sort" placeholder:"KEY[:asc|:desc]" help:"Order by name, size, accessed or modified (default directions: name asc, others desc)."`
+	Limit        string   `name:"limit" placeholder:"N" help:"Print at most N rows."`
+	Quiet        bool     `name:"quiet" short:"q" help:"Print only cache ids (commit hashes with --revisions), one per line, for 'hfidx delete -'."`
+	ShowWarnings bool     `name:"show-warnings" help:"Print every warning about the cache on stderr."`
+	NoTruncate   bool     `name:"no-truncate" help:"Never cut the table to the terminal width."`
+
+	filters []query.Filter
+	sort    *query.Sort
+	limit   int
+}
+
+// Validate compiles filters, sort and limit before anything is printed.
+func (c *lsCmd) Validate() error {
+	c.filters = nil
+	for _, f := range c.Filter {
+		flt, err := query.ParseFilter(f)
+		if err != nil {
+			return err
+		}
+		c.filters = append(c.filters, flt)
+	}
+	if c.Sort != "" {
+		s, err := query.ParseSort(c.Sort)
+		if err != nil {
+			return err
+		}
+		c.sort = &s
+	}
+	c.limit = -1
+	if c.Limit != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(c.Limit))
+		if err != nil || n < 0 {
+			return &query.UsageError{Msg: fmt.Sprintf("invalid limit %q: want a whole number, 0 or more", c.Limit)}
+		}
+		c.limit = n
+	}
+	return nil
+}
+
+func (c *lsCmd) Run(a *app) error {
+	if err := a.formatIn("table", "json", "csv", "tsv"); err != nil {
+		return err
+	}
+	db, _, err := a.openIndex()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l, err := query.LoadEntries(db, c.Revisions)
+	if err != nil {
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+	}
+	l.Apply(c.filters, c.sort, c.limit, a.nowFloat())
+	if err := c.write(a, l); err != nil {
+		return err
+	}
+	if n := len(l.Warnings); n > 0 {
+		if c.ShowWarnings {
+			for _, w := range l.Warnings {
+				fmt.Fprintf(a.stderr, "Warning: %s\n", w)
+			}
+		} else {
+			fmt.Fprintf(a.stderr, "Found %d cache inconsistencies. Re-run with `--show-warnings` to display them.\n", n)
+		}
+	}
+	if l.IncompleteCount > 0 && !c.Quiet {
+		fmt.Fprintf(a.stderr, "Found %d incomplete download(s) totalling %s.\n", l.IncompleteCount, query.FormatSize(l.IncompleteSize))
+	}
+	return nil
+}
+
+func (c *lsCmd) write(a *app, l *query.Listing) error {
+	if c.Quiet {
+		for _, e := range l.Entries {
+			if c.Revisions {
+				fmt.Fprintln(a.stdout, e.Revision)
+			} else {
+				fmt.Fprintln(a.stdout, e.ID)
+			}
+		}
+		return nil
+	}
+	switch a.Format {
+	case "json":
+		if l.Entries == nil {
+			l.Entries = []query.Entry{}
+		}
+		return writeJSON(a, l.Entries)
+	case "csv", "tsv":
+		sep := ','
+		if a.Format == "tsv" {
+			sep = '\t'
+		}
+		return query.WriteDelimited(a.stdout, entriesTable(l, false, 0), sep)
+	}
+	if len(l.Entries) == 0 {
+		fmt.Fprintln(a.stdout, "No results found.")
+		return nil
+	}
+	width := 0
+	if a.stdoutIsTTY && !c.NoTruncate {
+		width = terminalWidth(a)
+	}
+	cut, err := query.WriteHuman(a.stdout, entriesTable(l, true, a.nowFloat()), width)
+	if err != nil {
+		return err
+	}
+	repos, revs, size := l.Totals()
+	total := fmt.Sprintf("Found %d repo(s) for a total of %d revision(s) and %s on disk.", repos, revs, query.FormatSize(size))
+	if a.color() {
+		total = "\x1b[1m" + total + "\x1b[0m"
+	}
+	fmt.Fprintf(a.stdout, "\n%s\n", total)
+	if cut {
+		fmt.Fprintln(a.stderr, "Hint: cells were cut to the terminal width; use --no-truncate or --format json for full values.")
+	}
+	return nil
+}
+
+// entriesTable lays out the listing; human tables get formatted sizes and
+// relative times, CSV/TSV the same fields as JSON.
+func entriesTable(l *query.Listing, human bool, now float64) query.Table {
+	t := query.Table{Right: map[string]bool{"size": true}}
+	if human {
+		if l.Revisions {
+			t.Columns = []string{"id", "revision", "size", "last_modified", "refs"}
+		} else {
+			t.Columns = []string{"id", "size", "last_accessed", "last_modified", "refs"}
+		}
+		for _, e := range l.Entries {
+			id := e.ID
+			if e.Damaged {
+				id += query.DamagedMark
+			}
+			refs := strings.Join(e.Refs, ", ")
+			if l.Revisions {
+				t.Rows = append(t.Rows, []any{id, e.Revision, e.Size, query.FormatTimeSince(e.LastModified, now), refs})
+			} else {
+				t.Rows = append(t.Rows, []any{id, e.Size, query.FormatTimeSince(e.LastAccessed, now),
+					query.FormatTimeSince(e.LastModified, now), refs})
+			}
+		}
+		return t
+	}
+	t.Columns = []string{"id", "repo_id", "repo_type"}
+	if l.Revisions {
+		t.Columns = append(t.Columns, "revision", "snapshot_path")
+	}
+	t.Columns = append(t.Columns, "size_on_disk", "size", "nb_files", "last_accessed", "last_modified", "refs", "path", "damaged")
+	for _, e := range l.Entries {
+		row := []any{e.ID, e.RepoID, e.RepoType}
+		if l.Revisions {
+			row = append(row, e.Revision, e.SnapshotPath)
+		}
+		row = append(row, e.SizeOnDisk, e.Size, e.NbFiles, e.LastAccessed, e.LastModified, e.Refs, e.Path, e.Damaged)
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// terminalWidth is COLUMNS when set, else the terminal's width, else 80.
+func terminalWidth(a *app) int {
+	if v, ok := a.lookup("COLUMNS"); ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return n
+		}
+	}
+	if f, ok := a.stdout.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 80
+}

@@ -1,0 +1,201 @@
+package query
+
+import (
+	"cmp"
+	"sort"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Entry is one row of `hfidx ls`: a repo, or in revision mode a revision
+// with its repo's identity.
+type Entry struct {
+	ID           string   `json:"id"`
+	RepoID       string   `json:"repo_id"`
+	RepoType     string   `json:"repo_type"`
+	Revision     string   `json:"revision,omitempty"`
+	SnapshotPath string   `json:"snapshot_path,omitempty"`
+	SizeOnDisk   int64    `json:"size_on_disk"`
+	Size         string   `json:"size"`
+	NbFiles      int64    `json:"nb_files"`
+	LastAccessed float64  `json:"last_accessed"`
+	LastModified float64  `json:"last_modified"`
+	Refs         []string `json:"refs"`
+	Path         string   `json:"path"`
+	Damaged      bool     `json:"damaged"`
+
+	revisions int64 // revisions of the repo (repo mode)
+	repoKey   int64
+}
+
+// Listing is the result of ListEntries.
+type Listing struct {
+	Revisions bool
+	Entries   []Entry
+	Warnings  []string
+	// Incomplete downloads, for the hint.
+	IncompleteCount int
+	IncompleteSize  int64
+}
+
+// LoadEntries reads every repo (or revision) from the index in the default
+// order: by cache id, byte-wise, then commit hash. It returns the database
+// error, if any.
+func LoadEntries(db *sqlx.DB, revisions bool) (*Listing, error) {
+	l := &Listing{Revisions: revisions}
+	type row struct {
+		Repo         int64   `db:"repo"`
+		CacheID      string  `db:"cache_id"`
+		RepoID       string  `db:"repo_id"`
+		RepoType     string  `db:"repo_type"`
+		RepoPath     string  `db:"repo_path"`
+		Size         int64   `db:"size_on_disk"`
+		NbFiles      int64   `db:"nb_files"`
+		LastAccessed float64 `db:"last_accessed"`
+		LastModified float64 `db:"last_modified"`
+		Refs         string  `db:"refs"`
+		Damaged      bool    `db:"damaged"`
+		NbRevisions  int64   `db:"nb_revisions"`
+		Commit       string  `db:"commit_hash"`
+		Snapshot     string  `db:"snapshot_path"`
+	}
+	var rows []row
+	q := `SELECT repo, cache_id, repo_id, repo_type, repo_path, size_on_disk, nb_files, last_accessed, last_modified,
+		refs, damaged, nb_revisions, '' AS commit_hash, '' AS snapshot_path FROM repo_usage`
+	if revisions {
+		q = `SELECT u.repo, u.cache_id, u.repo_id, u.repo_type, u.repo_path, v.size_on_disk, v.nb_files,
+			u.last_accessed, v.last_modified, v.refs, u.damaged, 1 AS nb_revisions, v.commit_hash, v.snapshot_path
+			FROM revision_usage v JOIN repo_usage u ON u.repo = v.repo`
+	}
+	if err := db.Select(&rows, q); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		refs := []string{}
+		if r.Refs != "" {
+			refs = strings.Split(r.Refs, ",")
+		}
+		e := Entry{ID: r.CacheID, RepoID: r.RepoID, RepoType: r.RepoType, SizeOnDisk: r.Size, Size: FormatSize(r.Size),
+			NbFiles: r.NbFiles, LastAccessed: r.LastAccessed, LastModified: r.LastModified, Refs: refs, Path: r.RepoPath,
+			Damaged: r.Damaged, revisions: r.NbRevisions, repoKey: r.Repo}
+		if revisions {
+			e.Revision, e.SnapshotPath = r.Commit, r.Snapshot
+		}
+		l.Entries = append(l.Entries, e)
+	}
+	sort.SliceStable(l.Entries, func(i, j int) bool {
+		a, b := l.Entries[i], l.Entries[j]
+		if c := strings.Compare(a.ID, b.ID); c != 0 {
+			return c < 0
+		}
+		if c := strings.Compare(a.Path, b.Path); c != 0 { // case-colliding or renamed folders
+			return c < 0
+		}
+		return a.Revision < b.Revision
+	})
+	if err := db.Select(&l.Warnings, `SELECT path || ': ' || message FROM warnings ORDER BY path, id`); err != nil {
+		return nil, err
+	}
+	if err := db.QueryRowx(`SELECT count(*), coalesce(sum(size), 0) FROM incomplete_files`).
+		Scan(&l.IncompleteCount, &l.IncompleteSize); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Sort is a parsed `--sort KEY[:asc|:desc]`.
+type Sort struct {
+	Key  string
+	Desc bool
+}
+
+// SortKeys lists the accepted sort keys.
+var SortKeys = []string{"name", "size", "accessed", "modified"}
+
+// ParseSort parses s. Defaults as huggingface_hub: name ascending, the
+// others descending. It returns a *UsageError listing the accepted values.
+func ParseSort(s string) (Sort, error) {
+	key, dir, hasDir := strings.Cut(s, ":")
+	ok := false
+	for _, k := range SortKeys {
+		ok = ok || k == key
+	}
+	if !ok || (hasDir && dir != "asc" && dir != "desc") {
+		return Sort{}, usageErr("invalid sort %q: want KEY[:asc|:desc] with KEY one of %s", s, strings.Join(SortKeys, ", "))
+	}
+	desc := key != "name"
+	if hasDir {
+		desc = dir == "desc"
+	}
+	return Sort{Key: key, Desc: desc}, nil
+}
+
+// Apply filters, sorts and limits the listing in place. Descending sorts
+// keep equal keys in the default order, as Python's stable reverse sort.
+// A negative limit means no limit.
+func (l *Listing) Apply(filters []Filter, s *Sort, limit int, now float64) {
+	kept := l.Entries[:0]
+	for _, e := range l.Entries {
+		ok := true
+		for _, f := range filters {
+			if !f.Match(&e, now) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			kept = append(kept, e)
+		}
+	}
+	l.Entries = kept
+	if s != nil {
+		key := func(e *Entry) (string, float64) {
+			switch s.Key {
+			case "name":
+				return pyLower(e.ID), 0
+			case "size":
+				return "", float64(e.SizeOnDisk)
+			case "accessed":
+				return "", e.LastAccessed
+			}
+			return "", e.LastModified
+		}
+		sort.SliceStable(l.Entries, func(i, j int) bool {
+			as, an := key(&l.Entries[i])
+			bs, bn := key(&l.Entries[j])
+			c := cmp.Compare(an, bn)
+			if s.Key == "name" {
+				c = strings.Compare(as, bs)
+			}
+			if s.Desc {
+				return c > 0
+			}
+			return c < 0
+		})
+	}
+	if limit >= 0 && limit < len(l.Entries) {
+		l.Entries = l.Entries[:limit]
+	}
+}
+
+// Totals returns the summary line's numbers: repos, revisions and bytes.
+// In repo mode they sum the rows; in revision mode repos are the distinct
+// repos among the rows and bytes sum revision sizes, as huggingface_hub.
+func (l *Listing) Totals() (repos, revisions int, size int64) {
+	seen := map[int64]bool{}
+	for _, e := range l.Entries {
+		size += e.SizeOnDisk
+		if l.Revisions {
+			seen[e.repoKey] = true
+			revisions++
+		} else {
+			repos++
+			revisions += int(e.revisions)
+		}
+	}
+	if l.Revisions {
+		repos = len(seen)
+	}
+	return repos, revisions, size
+}
