@@ -26,6 +26,7 @@ type Column struct {
 var (
 	objectRe  = regexp.MustCompile(`(?m)^-- ([a-z_]+): (.*(?:\n-- .*)*)\nCREATE (TABLE|VIEW) ([a-z_]+)`)
 	commentRe = regexp.MustCompile(`--\s*(.*)$`)
+	dropRe    = regexp.MustCompile(`(?m)^DROP (?:TABLE|VIEW) ([a-z_]+);`)
 	stmtEndRe = regexp.MustCompile(`(?m)^[^-\n]*;[ \t]*(--[^\n]*)?$`)
 )
 
@@ -35,8 +36,15 @@ var (
 // schema. It returns an error when an object or column lacks its comment,
 // so undocumented schema cannot ship.
 func Describe(db *sqlx.DB) ([]Object, error) {
-	var objs []Object
+	type def struct {
+		kind, doc, body, file string
+	}
+	var order []string
+	defs := map[string]*def{}
 	for _, m := range Migrations() {
+		for _, d := range dropRe.FindAllStringSubmatch(m.SQL, -1) {
+			delete(defs, d[1])
+		}
 		for _, mm := range objectRe.FindAllStringSubmatchIndex(m.SQL, -1) {
 			name := m.SQL[mm[8]:mm[9]]
 			if m.SQL[mm[2]:mm[3]] != name {
@@ -48,32 +56,41 @@ func Describe(db *sqlx.DB) ([]Object, error) {
 			if loc == nil {
 				return nil, fmt.Errorf("%s: %s has no end", m.Name, name)
 			}
-			body := m.SQL[mm[0] : mm[0]+loc[1]]
-			doc := strings.ReplaceAll(m.SQL[mm[4]:mm[5]], "\n-- ", " ")
-			o := Object{Kind: strings.ToLower(m.SQL[mm[6]:mm[7]]), Name: name, Doc: doc}
-			var cols []struct {
-				CID     int     `db:"cid"`
-				Name    string  `db:"name"`
-				Type    string  `db:"type"`
-				NotNull int     `db:"notnull"`
-				Default *string `db:"dflt_value"`
-				PK      int     `db:"pk"`
+			if _, seen := defs[name]; !seen {
+				order = append(order, name)
 			}
-			if err := db.Select(&cols, `SELECT cid, name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)`, name); err != nil {
-				return nil, err
+			defs[name] = &def{
+				kind: strings.ToLower(m.SQL[mm[6]:mm[7]]),
+				doc:  strings.ReplaceAll(m.SQL[mm[4]:mm[5]], "\n-- ", " "),
+				body: m.SQL[mm[0] : mm[0]+loc[1]],
+				file: m.Name,
 			}
-			for _, c := range cols {
-				doc := columnDoc(body, o.Kind, c.Name)
-				if doc == "" && c.Name == "id" {
-					doc = "row id"
-				}
-				if doc == "" {
-					return nil, fmt.Errorf("%s: column %s.%s has no comment", m.Name, name, c.Name)
-				}
-				o.Columns = append(o.Columns, Column{Name: c.Name, Type: c.Type, Doc: doc})
-			}
-			objs = append(objs, o)
 		}
+	}
+	var objs []Object
+	seen := map[string]bool{}
+	for _, name := range order {
+		d, ok := defs[name]
+		if !ok || seen[name] {
+			continue
+		}
+		seen[name] = true
+		o := Object{Kind: d.kind, Name: name, Doc: d.doc}
+		var cols []struct {
+			Name string `db:"name"`
+			Type string `db:"type"`
+		}
+		if err := db.Select(&cols, `SELECT name, type FROM pragma_table_info(?)`, name); err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			doc := columnDoc(d.body, d.kind, c.Name)
+			if doc == "" {
+				return nil, fmt.Errorf("%s: column %s.%s has no comment", d.file, name, c.Name)
+			}
+			o.Columns = append(o.Columns, Column{Name: c.Name, Type: c.Type, Doc: doc})
+		}
+		objs = append(objs, o)
 	}
 	return objs, nil
 }
