@@ -40,6 +40,8 @@ type cli struct {
 	Sync       syncCmd       `cmd:"" help:"Bring the index up to date with the cache."`
 	Scan       scanCmd       `cmd:"" help:"Report usage per repo, as huggingface-cli scan-cache did."`
 	Ls         lsCmd         `cmd:"" aliases:"list" help:"List repos or revisions; filter, sort and script them."`
+	Query      queryCmd      `cmd:"" help:"Run read-only SQL (or a canned query) on the index."`
+	Schema     schemaCmd     `cmd:"" help:"Print the index's tables, views and columns, each documented."`
 	Info       infoCmd       `cmd:"" help:"Show where the cache and its index are, and the index's age and counts."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
@@ -249,4 +251,17 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+func tempDir() (string, error) { return os.MkdirTemp("", "hfidx-") }
+
+func removeAll(dir string) { os.RemoveAll(dir) }
+
+// errText shortens an *fs.PathError to its cause.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
