@@ -79,6 +79,18 @@ var actionNames = map[sqlite.AuthorizerActionCode]string{
 	sqlite.AuthDropView: "DROP VIEW", sqlite.AuthDropVTable: "DROP VIRTUAL TABLE",
 }
 
+// LooksLikeSQL reports whether q starts with an SQL statement keyword, to
+// tell a one-word statement (VACUUM) from the name of a canned query.
+func LooksLikeSQL(q string) bool {
+	switch firstKeyword(q) {
+	case "SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA", "VACUUM", "REINDEX", "ANALYZE", "BEGIN", "COMMIT",
+		"END", "ROLLBACK", "SAVEPOINT", "RELEASE", "INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP",
+		"ALTER", "ATTACH", "DETACH":
+		return true
+	}
+	return false
+}
+
 // firstKeyword returns the first word of q after comments and blanks,
 // upper-cased.
 func firstKeyword(q string) string {
@@ -168,6 +180,12 @@ func RunReadOnly(ctx context.Context, db *sqlx.DB, q string) (Table, error) {
 	if denied != "" {
 		switch kw := firstKeyword(q); kw {
 		case "INSERT", "UPDATE", "DELETE", "DROP", "CREATE", "ALTER", "ATTACH", "DETACH", "REINDEX", "ANALYZE":
+			denied = kw
+		}
+	}
+	if err != nil && denied == "" && strings.Contains(err.Error(), "readonly database") {
+		switch kw := firstKeyword(q); kw {
+		case "REINDEX", "ANALYZE", "VACUUM":
 			denied = kw
 		}
 	}

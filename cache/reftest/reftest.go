@@ -106,15 +106,28 @@ func Load(t testing.TB, name string) (string, *Reference) {
 	if err := json.Unmarshal(b, &ref); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := extract(filepath.Join(dataDir(), name+".tar.gz"), dir); err != nil {
-		t.Fatal(err)
-	}
-	hub := filepath.Join(dir, "hub")
-	if err := AtimeFromMtime(hub); err != nil {
+	hub := filepath.Join(t.TempDir(), "hub")
+	if err := Unpack(name, hub); err != nil {
 		t.Fatal(err)
 	}
 	return hub, &ref
+}
+
+// Unpack unpacks the reference cache name so that dst is its hub folder,
+// with access times set to modification times. It returns any I/O error.
+func Unpack(name, dst string) error {
+	tmp := dst + ".unpack"
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := extract(filepath.Join(dataDir(), name+".tar.gz"), tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(tmp, "hub"), dst); err != nil {
+		return err
+	}
+	return AtimeFromMtime(dst)
 }
 
 // AtimeFromMtime sets the access time of every regular file and folder

@@ -57,7 +57,7 @@ func (c *queryCmd) Run(a *app) error {
 	default:
 		if q, ok := query.LookupCanned(sql); ok {
 			sql = q.SQL
-		} else if !strings.ContainsAny(sql, " \t\n") {
+		} else if !strings.ContainsAny(sql, " \t\n;(") && !query.LooksLikeSQL(sql) {
 			return usagef("run 'hfidx query --list' for the canned queries", "no canned query called %q", sql)
 		}
 	}
