@@ -183,6 +183,10 @@ func (s *scanner) entry(e fs.DirEntry) (*Repo, []Warning, []Incomplete) {
 		return nil, nil, nil
 	case name == "blobs" && s.store:
 		return nil, nil, nil
+	case strings.HasPrefix(name, DeletingPrefix):
+		// A repo hfidx was deleting when it was interrupted; the next
+		// delete finishes it.
+		return nil, nil, nil
 	case name == ".locks":
 		inc, ws := s.incomplete(name, path)
 		return nil, ws, inc

@@ -10,11 +10,17 @@ import (
 const (
 	exitOK    = 0 // success, warnings about the cache included
 	exitError = 1 // the command failed: missing cache, unusable index, I/O error
-	exitUsage = 2 // bad flags, arguments or filter expressions
+	exitUsage = 2 // bad flags, arguments, filter expressions, ambiguous targets
+	// exitChanged: delete found the cache changed since the plan it showed
+	// and would now remove more; it deleted nothing.
+	exitChanged = 3
+	// exitPartial: delete finished but skipped repos whose download lock
+	// another process holds.
+	exitPartial = 4
 )
 
 // exitCodesHelp is printed by --help and copied into README.
-const exitCodesHelp = `Exit codes: 0 success (warnings about the cache do not change it), 1 error, 2 usage error.`
+const exitCodesHelp = `Exit codes: 0 success (warnings about the cache do not change it), 1 error, 2 usage error, 3 delete: the cache changed since the plan was shown and nothing was deleted, 4 delete: done, but repos with a running download were skipped.`
 
 // cliError is an error meant for the user: one line, a hint naming what
 // fixes it, and the exit code.

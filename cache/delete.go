@@ -1,0 +1,385 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// DeletingPrefix starts the name a repo folder is renamed to while hfidx
+// removes it, so that it disappears from the cache at once. Scan ignores
+// such entries and Execute finishes removing them.
+const DeletingPrefix = ".hfidx-deleting-"
+
+// Deletion is a plan to execute: absolute paths inside Root, grouped by
+// kind. Execute checks every path before touching anything.
+type Deletion struct {
+	Root      string
+	Repos     []string // repo folders removed whole
+	Snapshots []string // <repo>/snapshots/<commit>
+	Refs      []string // <repo>/refs/<name>
+	Blobs     []string // <repo>/blobs/<etag>
+	// Wait makes Execute wait for download locks held by other processes
+	// instead of skipping their repos.
+	Wait bool
+	// Before, when set, is called before each removal (tests inject
+	// faults with it); an error stops the execution there.
+	Before func(kind, path string) error
+}
+
+// Removal is one path Execute removed.
+type Removal struct {
+	Kind string `json:"kind"` // repo, snapshot, ref or blob
+	Path string `json:"path"`
+	Size int64  `json:"size"` // apparent bytes of a removed regular blob file, 0 otherwise
+}
+
+// Skip is a repo Execute left alone, with the reason.
+type Skip struct {
+	Folder string `json:"folder"`
+	Reason string `json:"reason"`
+}
+
+// DeleteResult is what Execute did.
+type DeleteResult struct {
+	Removed []Removal `json:"removed"`
+	Missing []string  `json:"missing"` // planned paths already gone
+	Kept    []string  `json:"kept"`    // planned blobs a snapshot links again, kept
+	Skipped []Skip    `json:"skipped"`
+}
+
+// PathError is a planned path Execute refuses: outside the cache, not of
+// the expected shape, or reached through a symlink.
+type PathError struct {
+	Path   string
+	Reason string
+}
+
+func (e *PathError) Error() string { return fmt.Sprintf("refusing to delete %s: %s", e.Path, e.Reason) }
+
+type item struct {
+	kind  string
+	path  string
+	parts []string // components under Root
+}
+
+// shapes lists, per kind, the components under Root a path must have and
+// the name of the folder holding it.
+var shapes = map[string]struct {
+	min, max int
+	folder   string
+}{
+	"repo":     {1, 1, ""},
+	"snapshot": {3, 3, "snapshots"},
+	"ref":      {3, 64, "refs"},
+	"blob":     {3, 3, "blobs"},
+}
+
+func (d *Deletion) items() ([]item, error) {
+	var out []item
+	add := func(kind string, paths []string) error {
+		for _, p := range paths {
+			if !filepath.IsAbs(p) || filepath.Clean(p) != p {
+				return &PathError{p, "not a clean absolute path"}
+			}
+			rel, err := filepath.Rel(d.Root, p)
+			if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+				return &PathError{p, "outside the cache " + d.Root}
+			}
+			parts := strings.Split(rel, string(filepath.Separator))
+			sh := shapes[kind]
+			if len(parts) < sh.min || len(parts) > sh.max || (sh.folder != "" && parts[1] != sh.folder) {
+				return &PathError{p, "not a " + kind + " path"}
+			}
+			if _, _, err := ParseFolderName(parts[0]); err != nil {
+				return &PathError{p, "not inside a repo folder"}
+			}
+			out = append(out, item{kind, p, parts})
+		}
+		return nil
+	}
+	for _, g := range []struct {
+		kind  string
+		paths []string
+	}{{"ref", d.Refs}, {"snapshot", d.Snapshots}, {"blob", d.Blobs}, {"repo", d.Repos}} {
+		if err := add(g.kind, g.paths); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Execute removes the planned paths, repo by repo, in an order that keeps
+// the cache consistent at every instant: refs, then snapshots, then blobs
+// (re-checked just before: a blob some remaining snapshot links again is
+// kept), then whole repos, each renamed aside first so that it disappears
+// at once. It never follows a symlink: a link is removed as a link. A repo
+// whose huggingface_hub download lock another process holds is skipped
+// (or waited for, with Wait). A path already gone is recorded in Missing;
+// any other error stops Execute, and the result says what was done.
+func (d *Deletion) Execute() (DeleteResult, error) {
+	res := DeleteResult{Removed: []Removal{}, Missing: []string{}, Kept: []string{}, Skipped: []Skip{}}
+	items, err := d.items()
+	if err != nil {
+		return res, err
+	}
+	if err := d.finishAside(); err != nil {
+		return res, err
+	}
+	byRepo := map[string][]item{}
+	var folders []string
+	for _, it := range items {
+		f := it.parts[0]
+		if _, ok := byRepo[f]; !ok {
+			folders = append(folders, f)
+		}
+		byRepo[f] = append(byRepo[f], it)
+	}
+	sort.Strings(folders)
+	for _, f := range folders {
+		unlock, held, err := d.lockRepo(f)
+		if err != nil {
+			return res, err
+		}
+		if held != "" {
+			res.Skipped = append(res.Skipped, Skip{Folder: f, Reason: "download lock held by another process: " + held})
+			continue
+		}
+		err = d.repo(f, byRepo[f], &res)
+		unlock()
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// finishAside removes what an interrupted Execute renamed aside.
+func (d *Deletion) finishAside() error {
+	des, err := os.ReadDir(d.Root)
+	if err != nil {
+		return err
+	}
+	for _, e := range des {
+		if strings.HasPrefix(e.Name(), DeletingPrefix) {
+			if err := os.RemoveAll(filepath.Join(d.Root, e.Name())); err != nil {
+				return fmt.Errorf("finish an interrupted delete: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// lockRepo takes huggingface_hub's download locks of the repo
+// (`.locks/<folder>/*.lock`, flock) that exist; it creates none. It
+// returns the name of a lock another process holds, if any.
+func (d *Deletion) lockRepo(folder string) (unlock func(), held string, err error) {
+	dir := filepath.Join(d.Root, ".locks", folder)
+	var files []*os.File
+	unlock = func() {
+		for _, f := range files {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			f.Close()
+		}
+	}
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
+		return unlock, "", nil
+	}
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return unlock, "", nil
+	}
+	for _, e := range des {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		f, err := os.OpenFile(filepath.Join(dir, e.Name()), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		if err != nil {
+			continue
+		}
+		how := syscall.LOCK_EX | syscall.LOCK_NB
+		if d.Wait {
+			how = syscall.LOCK_EX
+		}
+		if err := syscall.Flock(int(f.Fd()), how); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				unlock()
+				return func() {}, e.Name(), nil
+			}
+			continue
+		}
+		files = append(files, f)
+	}
+	return unlock, "", nil
+}
+
+// realDir reports whether each folder from Root down to (not including) the
+// last component of parts is a real directory, not a symlink.
+func (d *Deletion) realDirs(parts []string) error {
+	p := d.Root
+	for _, c := range parts[:len(parts)-1] {
+		p = filepath.Join(p, c)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if !fi.IsDir() {
+			return &PathError{p, "a parent is not a real directory (a symlink or a file)"}
+		}
+	}
+	return nil
+}
+
+func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
+	var blobs []item
+	for _, it := range items {
+		if it.kind == "blob" {
+			blobs = append(blobs, it)
+			continue
+		}
+		if err := d.remove(it, res); err != nil {
+			return err
+		}
+	}
+	if len(blobs) == 0 {
+		return nil
+	}
+	// Re-check just before unlinking: a snapshot written since the plan
+	// may link a planned blob again.
+	linked := linkedBlobs(d.Root, folder)
+	for _, it := range blobs {
+		if linked[it.path] {
+			res.Kept = append(res.Kept, it.path)
+			continue
+		}
+		if err := d.remove(it, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// linkedBlobs returns the entries of <folder>/blobs that the repo's
+// snapshots link now.
+func linkedBlobs(root, folder string) map[string]bool {
+	s := &scanner{root: root, stats: map[string]statResult{}}
+	r := s.repo(folder, filepath.Join(root, folder), "", "")
+	out := map[string]bool{}
+	for _, v := range r.Revisions {
+		for _, f := range v.Files {
+			if f.Blob >= 0 {
+				out[r.Blobs[f.Blob].Path] = true
+			}
+		}
+	}
+	return out
+}
+
+func (d *Deletion) remove(it item, res *DeleteResult) error {
+	if err := d.realDirs(it.parts); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			res.Missing = append(res.Missing, it.path)
+			return nil
+		}
+		return err
+	}
+	fi, err := os.Lstat(it.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		res.Missing = append(res.Missing, it.path)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.Before != nil {
+		if err := d.Before(it.kind, it.path); err != nil {
+			return err
+		}
+	}
+	isLink := fi.Mode()&fs.ModeSymlink != 0
+	var size int64
+	switch {
+	case isLink:
+		err = os.Remove(it.path)
+	case it.kind == "ref" || it.kind == "blob":
+		if fi.IsDir() {
+			return &PathError{it.path, "a directory where a file was planned"}
+		}
+		if fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+		err = os.Remove(it.path)
+	case it.kind == "snapshot":
+		err = os.RemoveAll(it.path)
+	case it.kind == "repo":
+		// Renamed aside first: the repo disappears at once, and an
+		// interruption leaves a folder the next run finishes.
+		aside := filepath.Join(d.Root, DeletingPrefix+it.parts[0])
+		if err = os.Rename(it.path, aside); err == nil {
+			err = os.RemoveAll(aside)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s %s: %w", it.kind, it.path, err)
+	}
+	res.Removed = append(res.Removed, Removal{Kind: it.kind, Path: it.path, Size: size})
+	return nil
+}
+
+// Leftovers lists what a deletion leaves behind, as huggingface_hub does,
+// for a later prune: the `.no_exist/<commit>` and `trees/<commit>.json` of
+// removed snapshots, ref folders the removed refs leave empty, and the
+// `.locks/<folder>` of removed repos. Only paths that exist are listed.
+func Leftovers(root string, snapshots, refs, repos []string) []string {
+	var out []string
+	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
+	for _, s := range snapshots {
+		repo := filepath.Dir(filepath.Dir(s))
+		commit := filepath.Base(s)
+		for _, p := range []string{filepath.Join(repo, ".no_exist", commit), filepath.Join(repo, "trees", commit+".json")} {
+			if exists(p) {
+				out = append(out, p)
+			}
+		}
+	}
+	gone := map[string]bool{}
+	for _, r := range refs {
+		gone[r] = true
+	}
+	dirs := map[string]bool{}
+	for _, r := range refs {
+		dir := filepath.Dir(r)
+		for filepath.Base(dir) != "refs" && !dirs[dir] {
+			des, err := os.ReadDir(dir)
+			if err != nil {
+				break
+			}
+			empty := true
+			for _, e := range des {
+				p := filepath.Join(dir, e.Name())
+				if !gone[p] {
+					empty = false
+				}
+			}
+			if !empty {
+				break
+			}
+			dirs[dir], gone[dir] = true, true
+			out = append(out, dir)
+			dir = filepath.Dir(dir)
+		}
+	}
+	for _, r := range repos {
+		if p := filepath.Join(root, ".locks", filepath.Base(r)); exists(p) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/hfidx/hfidx/cache"
+	"github.com/hfidx/hfidx/index"
+	"github.com/hfidx/hfidx/query"
+	"github.com/hfidx/hfidx/schema"
+)
+
+type deleteCmd struct {
+	Targets []string `arg:"" optional:"" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, or - to read them from stdin."`
+	DryRun  bool     `name:"dry-run" help:"Print the plan; touch nothing."`
+	Yes     bool     `name:"yes" short:"y" help:"Do not ask for confirmation."`
+	Wait    bool     `name:"wait" help:"Wait for download locks held by other processes instead of skipping their repos."`
+}
+
+// deleteOutput is the JSON of a real delete.
+type deleteOutput struct {
+	*query.Plan
+	DryRun       bool                `json:"dry_run"`
+	Result       *cache.DeleteResult `json:"result,omitempty"`
+	Freed        int64               `json:"freed"`
+	ReposDeleted int                 `json:"repos_deleted"`
+	RevsDeleted  int                 `json:"revisions_deleted"`
+}
+
+func (c *deleteCmd) Run(a *app) error {
+	if err := a.formatIn("table", "text", "json"); err != nil {
+		return err
+	}
+	raw, err := c.rawTargets(a)
+	if err != nil {
+		return err
+	}
+	if len(raw) == 0 {
+		return usagef("give targets (see 'hfidx ls -q' and 'hfidx ls --revisions -q'), or - to read them from stdin",
+			"nothing to delete: no target given")
+	}
+	var targets []query.Target
+	var unknown []string
+	for _, r := range raw {
+		t, ok, err := query.ParseTarget(r)
+		if err != nil {
+			return usagef("targets are commit hashes, model/org/name[@hash] or hf://[type/]org/name", "%v", err)
+		}
+		if ok {
+			targets = append(targets, t)
+		} else {
+			unknown = append(unknown, r)
+		}
+	}
+	db, _, err := a.openIndex()
+	if err != nil {
+		return err
+	}
+	sel, err := query.Resolve(db, targets, unknown)
+	if err != nil {
+		db.Close()
+		var amb *query.AmbiguousError
+		if errors.As(err, &amb) {
+			return usagef("name one repo with <type>/<id>@<hash> (or the full hash)", "%v", amb)
+		}
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+	}
+	plan, err := query.MakePlan(db, sel)
+	db.Close()
+	if err != nil {
+		return failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+	}
+	root, err := a.cacheDir()
+	if err != nil {
+		return err
+	}
+	plan.Leftovers = nonNil(cache.Leftovers(root, plan.Snapshots, plan.Refs, plan.Repos))
+	if len(sel.Unknown) > 0 {
+		fmt.Fprintf(a.stderr, "Warning: could not find in cache:\n")
+		for _, u := range sel.Unknown {
+			fmt.Fprintf(a.stderr, "  - %s\n", u)
+		}
+	}
+	if sel.Empty() || len(plan.Paths()) == 0 {
+		fmt.Fprintln(a.stderr, "Nothing to delete.")
+		if a.Format == "json" {
+			return writeJSON(a, deleteOutput{Plan: plan, DryRun: c.DryRun})
+		}
+		return nil
+	}
+	if a.Format != "json" {
+		writePlan(a.stdout, plan)
+	}
+	if c.DryRun {
+		if a.Format == "json" {
+			return writeJSON(a, deleteOutput{Plan: plan, DryRun: true})
+		}
+		fmt.Fprintln(a.stdout, "Dry run: no files were deleted.")
+		return nil
+	}
+	if !c.Yes {
+		ok, err := confirm(a, "Proceed with deletion? [y/N] ")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(a.stderr, "Aborted: nothing was deleted.")
+			return &cliError{code: exitError, msg: "deletion not confirmed"}
+		}
+	}
+	return c.execute(a, root, sel, plan)
+}
+
+// execute re-plans on a fresh index (the cache may have changed since the
+// plan was shown), then runs the plan once and updates the index.
+func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *query.Plan) error {
+	_, dbPath, _, err := a.sync()
+	if err != nil {
+		return err
+	}
+	db, err := schema.OpenReadOnly(dbPath)
+	if err != nil {
+		return indexFailure(dbPath, err)
+	}
+	plan, err := query.MakePlan(db, sel)
+	db.Close()
+	if err != nil {
+		return failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+	}
+	if extra := newPaths(shown, plan); len(extra) > 0 {
+		fmt.Fprintln(a.stderr, "The cache changed since the plan was made; it would now also remove:")
+		for _, p := range extra {
+			fmt.Fprintf(a.stderr, "  - %s\n", p)
+		}
+		writePlan(a.stderr, plan)
+		return &cliError{code: exitChanged, msg: "nothing was deleted: the plan changed", hint: "review the new plan and run the command again"}
+	}
+	d := &cache.Deletion{Root: root, Repos: plan.Repos, Snapshots: plan.Snapshots, Refs: plan.Refs, Blobs: plan.Blobs, Wait: c.Wait}
+	res, execErr := d.Execute()
+	// The index is brought up to date whatever happened.
+	if _, err := index.Sync(root, dbPath, index.Options{Jobs: a.Jobs}); err != nil && execErr == nil {
+		execErr = err
+	}
+	out := summarize(plan, &res)
+	if a.Format == "json" {
+		if err := writeJSON(a, out); err != nil {
+			return err
+		}
+	} else {
+		for _, p := range res.Missing {
+			fmt.Fprintf(a.stderr, "Warning: already gone: %s\n", p)
+		}
+		for _, p := range res.Kept {
+			fmt.Fprintf(a.stderr, "Warning: kept %s: a snapshot links it again\n", p)
+		}
+		for _, s := range res.Skipped {
+			fmt.Fprintf(a.stderr, "Warning: skipped %s: %s (use --wait to wait for it)\n", s.Folder, s.Reason)
+		}
+	}
+	if execErr != nil {
+		fmt.Fprintf(a.stderr, "Deleted %d path(s) before the error; %d planned path(s) were not deleted.\n",
+			len(res.Removed), len(plan.Paths())-len(res.Removed)-len(res.Missing))
+		return failf("fix the cause and run the same command again: it finishes the job", "%v", execErr)
+	}
+	if a.Format != "json" {
+		fmt.Fprintf(a.stdout, "Deleted %d repo(s) and %d revision(s); freed %s.\n", out.ReposDeleted, out.RevsDeleted, query.FormatSize(out.Freed))
+	}
+	if len(res.Skipped) > 0 {
+		return &cliError{code: exitPartial, msg: fmt.Sprintf("%d repo(s) skipped: a download is running", len(res.Skipped)),
+			hint: "run again when the download is done, or pass --wait"}
+	}
+	return nil
+}
+
+// summarize measures what was freed: each removed blob file's own size,
+// and the plan's figure for snapshot copies and whole repos removed.
+func summarize(plan *query.Plan, res *cache.DeleteResult) deleteOutput {
+	out := deleteOutput{Plan: plan, Result: res}
+	removed := map[string]bool{}
+	for _, r := range res.Removed {
+		removed[r.Path] = true
+		switch r.Kind {
+		case "blob":
+			out.Freed += r.Size
+		case "repo":
+			out.Freed += plan.Sizes[r.Path]
+			out.ReposDeleted++
+		}
+	}
+	for _, cp := range plan.Copies {
+		for _, s := range plan.Snapshots {
+			if removed[s] && strings.HasPrefix(cp, s+string(os.PathSeparator)) {
+				out.Freed += plan.Sizes[cp]
+			}
+		}
+	}
+	for _, e := range plan.Entries {
+		if removed[e.Path] {
+			out.RevsDeleted += len(e.Revisions)
+			continue
+		}
+		for _, v := range e.Revisions {
+			for _, s := range plan.Snapshots {
+				if removed[s] && strings.HasSuffix(s, string(os.PathSeparator)+v.CommitHash) && strings.HasPrefix(s, e.Path+string(os.PathSeparator)) {
+					out.RevsDeleted++
+				}
+			}
+		}
+	}
+	return out
+}
+
+// newPaths returns the paths plan removes that shown did not.
+func newPaths(shown, plan *query.Plan) []string {
+	old := map[string]bool{}
+	for _, p := range shown.Paths() {
+		old[p] = true
+	}
+	var extra []string
+	for _, p := range plan.Paths() {
+		if !old[p] {
+			extra = append(extra, p)
+		}
+	}
+	return extra
+}
+
+// writePlan prints the plan as `hf cache rm` does.
+func writePlan(w io.Writer, p *query.Plan) {
+	whole, partial := 0, 0
+	for _, e := range p.Entries {
+		if e.Whole {
+			whole++
+		} else {
+			partial += len(e.Revisions)
+		}
+	}
+	var parts []string
+	if whole > 0 {
+		parts = append(parts, fmt.Sprintf("%d repo(s)", whole))
+	}
+	if partial > 0 {
+		parts = append(parts, fmt.Sprintf("%d revision(s)", partial))
+	}
+	fmt.Fprintf(w, "About to delete %s totalling %s.\n", strings.Join(parts, " and "), query.FormatSize(p.ExpectedFreedSize))
+	for _, e := range p.Entries {
+		mark := ""
+		if e.Damaged {
+			mark = query.DamagedMark
+		}
+		if e.Whole {
+			fmt.Fprintf(w, "  - %s%s (entire repo)\n", e.CacheID, mark)
+			continue
+		}
+		fmt.Fprintf(w, "  - %s%s:\n", e.CacheID, mark)
+		for _, v := range e.Revisions {
+			refs := "(detached)"
+			if len(v.Refs) > 0 {
+				refs = strings.Join(v.Refs, " ")
+			}
+			fmt.Fprintf(w, "      %s [%s] %s\n", v.CommitHash, refs, query.FormatSize(v.SizeOnDisk))
+		}
+	}
+	if n := len(p.Leftovers); n > 0 {
+		fmt.Fprintf(w, "Leaves %d leftover(s) (.no_exist, trees, empty ref folders, locks) for a later prune.\n", n)
+	}
+}
+
+// rawTargets returns the targets from the arguments, reading stdin for -.
+func (c *deleteCmd) rawTargets(a *app) ([]string, error) {
+	var out []string
+	for _, t := range c.Targets {
+		if t != "-" {
+			out = append(out, t)
+			continue
+		}
+		sc := bufio.NewScanner(a.stdin)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+				out = append(out, line)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, failf("", "read targets from stdin: %v", err)
+		}
+	}
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, t := range out {
+		if !seen[t] {
+			seen[t] = true
+			uniq = append(uniq, t)
+		}
+	}
+	return uniq, nil
+}
+
+// confirm asks a yes/no question on the terminal. Without a terminal it
+// refuses: a delete is confirmed on a terminal or with --yes.
+func confirm(a *app, prompt string) (bool, error) {
+	f, ok := a.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false, failf("pass --yes to delete without a terminal, or --dry-run to only see the plan",
+			"refusing to delete without confirmation: stdin is not a terminal")
+	}
+	fmt.Fprint(a.stderr, prompt)
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
