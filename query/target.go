@@ -11,9 +11,9 @@ type TargetKind int
 
 // Target kinds.
 const (
-	TargetRevision TargetKind = iota + 1 // a commit hash or a unique prefix of at least 8 hex
-	TargetRepo                           // a whole repo
-	TargetRepoRevision                   // <type>/<id>@<hash>: one revision of one repo
+	TargetRevision     TargetKind = iota + 1 // a commit hash or a unique prefix of at least 8 hex
+	TargetRepo                               // a whole repo
+	TargetRepoRevision                       // <type>/<id>@<hash>: one revision of one repo
 )
 
 // Target is a parsed argument of `hfidx delete`.
