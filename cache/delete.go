@@ -311,7 +311,7 @@ func (d *Deletion) remove(it item, res *DeleteResult) error {
 		if fi.IsDir() {
 			return &PathError{it.path, "a directory where a file was planned"}
 		}
-		if fi.Mode().IsRegular() {
+		if fi.Mode().IsRegular() && it.kind == "blob" {
 			size = fi.Size()
 		}
 		err = os.Remove(it.path)

@@ -1,13 +1,16 @@
 package query_test
 
 import (
+	"fmt"
 	"io/fs"
+	"math/rand"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/hfidx/hfidx/cache"
+	"github.com/hfidx/hfidx/cache/cachetest"
 	"github.com/hfidx/hfidx/cache/reftest"
 	"github.com/hfidx/hfidx/index"
 	"github.com/hfidx/hfidx/query"
@@ -189,5 +192,150 @@ func checkConsistent(t *testing.T, root string, before map[string]bool) {
 		if !before[w] {
 			t.Errorf("after delete: %s", w)
 		}
+	}
+}
+
+const mockSpec = `
+repo model repo_A
+rev 1111111111111111111111111111111111111111
+file main_only size=1
+file shared size=10000
+rev 2222222222222222222222222222222222222222
+file detached_only size=10
+file detached_and_pr_1 size=1000
+file shared size=10000
+rev 3333333333333333333333333333333333333333
+file pr_1_only size=100
+file detached_and_pr_1 size=1000
+file shared size=10000
+ref main 1111111111111111111111111111111111111111
+ref refs/pr/1 3333333333333333333333333333333333333333
+`
+
+// TestStrategyTable is spec §3.1's table (upstream TestDeleteRevisionsDryRun).
+func TestStrategyTable(t *testing.T) {
+	c, err := cachetest.Parse(mockSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "hub")
+	cachetest.Build(t, root, c)
+	root, _ = filepath.EvalSymlinks(root)
+	const (
+		main = "1111111111111111111111111111111111111111"
+		det  = "2222222222222222222222222222222222222222"
+		pr1  = "3333333333333333333333333333333333333333"
+	)
+	blobOf := func(name string) string {
+		p, err := filepath.EvalSymlinks(filepath.Join(root, "models--repo_A/snapshots", det, name))
+		if err != nil {
+			p, _ = filepath.EvalSymlinks(filepath.Join(root, "models--repo_A/snapshots", pr1, name))
+		}
+		r, _ := filepath.Rel(root, p)
+		return r
+	}
+	for _, tc := range []struct {
+		revs                     []string
+		blobs, refs, repos, snap []string
+		freed                    int64
+		unknown                  int
+	}{
+		{[]string{det}, []string{blobOf("detached_only")}, nil, nil, []string{"models--repo_A/snapshots/" + det}, 10, 0},
+		{[]string{pr1}, []string{blobOf("pr_1_only")}, []string{"models--repo_A/refs/refs/pr/1"}, nil, []string{"models--repo_A/snapshots/" + pr1}, 100, 0},
+		{[]string{det, pr1}, []string{blobOf("detached_only"), blobOf("pr_1_only"), blobOf("detached_and_pr_1")},
+			[]string{"models--repo_A/refs/refs/pr/1"}, nil, []string{"models--repo_A/snapshots/" + det, "models--repo_A/snapshots/" + pr1}, 1110, 0},
+		{[]string{main, det, pr1}, nil, nil, []string{"models--repo_A"}, nil, 11111, 0},
+		{[]string{det, "abcdef0123456789abcdef0123456789abcdef01"}, []string{blobOf("detached_only")}, nil, nil, []string{"models--repo_A/snapshots/" + det}, 10, 1},
+	} {
+		p := plan(t, root, tc.revs...)
+		check := func(what string, got []string, want []string) {
+			if strings.Join(relAll(t, root, got), ",") != strings.Join(sorted(want), ",") {
+				t.Errorf("delete %v: %s = %q, want %q", tc.revs, what, relAll(t, root, got), sorted(want))
+			}
+		}
+		check("blobs", p.Blobs, tc.blobs)
+		check("refs", p.Refs, tc.refs)
+		check("repos", p.Repos, tc.repos)
+		check("snapshots", p.Snapshots, tc.snap)
+		if p.ExpectedFreedSize != tc.freed || len(p.Unknown) != tc.unknown {
+			t.Errorf("delete %v: freed %d unknown %v, want %d and %d unknown", tc.revs, p.ExpectedFreedSize, p.Unknown, tc.freed, tc.unknown)
+		}
+	}
+}
+
+// TestRandomDeletes checks on random caches that each revision's
+// exclusive_size is the freed size of deleting it alone, then executes a
+// random deletion and checks the cache: nothing broken that was whole,
+// the freed bytes measured equal the plan's.
+func TestRandomDeletes(t *testing.T) {
+	base := *seedFlag
+	if base == 0 {
+		base = cachetest.Seed(t)
+	}
+	for i := 0; i < *casesFlag; i++ {
+		seed := base + int64(i)
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			c := cachetest.Random(seed, cachetest.RandomOptions{Corrupt: i%3 == 0})
+			root := filepath.Join(t.TempDir(), "hub")
+			cachetest.Build(t, root, c)
+			root, _ = filepath.EvalSymlinks(root)
+			dbPath := filepath.Join(t.TempDir(), "index.db")
+			if _, err := index.Sync(root, dbPath, index.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			db, err := schema.OpenReadOnly(dbPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var revs []struct {
+				Folder string `db:"folder"`
+				Hash   string `db:"commit_hash"`
+				Excl   int64  `db:"exclusive_size"`
+			}
+			if err := db.Select(&revs, `SELECT r.folder, u.commit_hash, u.exclusive_size FROM revision_usage u JOIN repos r ON r.id = u.repo`); err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewSource(seed))
+			all := &query.Selection{Revisions: map[query.RevisionKey]bool{}, Repos: map[string]bool{}}
+			for _, v := range revs {
+				k := query.RevisionKey{Folder: v.Folder, Hash: v.Hash}
+				p, err := query.MakePlan(db, &query.Selection{Revisions: map[query.RevisionKey]bool{k: true}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.ExpectedFreedSize != v.Excl {
+					t.Errorf("seed %d: %s@%s exclusive_size %d, plan frees %d", seed, v.Folder, v.Hash, v.Excl, p.ExpectedFreedSize)
+				}
+				if rng.Intn(3) == 0 {
+					all.Revisions[k] = true
+				}
+			}
+			p, err := query.MakePlan(db, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := breakage(t, root)
+			d := &cache.Deletion{Root: root, Repos: p.Repos, Snapshots: p.Snapshots, Refs: p.Refs, Blobs: p.Blobs}
+			res, err := d.Execute()
+			if err != nil {
+				t.Fatalf("seed %d: Execute: %v", seed, err)
+			}
+			var freed int64
+			for _, r := range res.Removed {
+				freed += r.Size
+				if r.Kind == "repo" {
+					freed += p.Sizes[r.Path]
+				}
+			}
+			for _, cp := range p.Copies {
+				freed += p.Sizes[cp]
+			}
+			if freed != p.ExpectedFreedSize || len(res.Missing)+len(res.Kept) > 0 {
+				t.Errorf("seed %d: freed %d, planned %d; missing %v kept %v", seed, freed, p.ExpectedFreedSize, res.Missing, res.Kept)
+			}
+			checkConsistent(t, root, before)
+		})
 	}
 }
