@@ -168,12 +168,33 @@ func Check(path string) error {
 	return nil
 }
 
+// OlderError is returned when reading an index written by an older hfidx:
+// its views may differ, so it must be synced again first.
+type OlderError struct{ Have, Want int }
+
+func (e *OlderError) Error() string {
+	return fmt.Sprintf("index has schema version %d, older than this hfidx's (%d)", e.Have, e.Want)
+}
+
 // OpenReadOnly opens an existing index for reading only; nothing it runs
 // can change the file. It returns the error of Check when the file is not
-// a readable index.
+// a readable index, and an *OlderError for an index of an older hfidx.
 func OpenReadOnly(path string) (*sqlx.DB, error) {
 	if err := Check(path); err != nil {
 		return nil, err
 	}
-	return sqlx.Open("sqlite", dsn(path, true))
+	db, err := sqlx.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, err
+	}
+	var v int
+	if err := db.Get(&v, `PRAGMA user_version`); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if v < Version() {
+		db.Close()
+		return nil, &OlderError{Have: v, Want: Version()}
+	}
+	return db, nil
 }

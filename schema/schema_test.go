@@ -165,3 +165,20 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("README's schema section is stale; run go test ./schema -update")
 	}
 }
+
+func TestOpenOlder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(`PRAGMA user_version = 1`)
+	db.Close()
+	var oe *OlderError
+	if _, err := OpenReadOnly(path); !errors.As(err, &oe) {
+		t.Errorf("OpenReadOnly(older index) = %v, want *OlderError", err)
+	}
+	if err := Check(path); err != nil {
+		t.Errorf("Check(older index) = %v, want nil: sync may rebuild it", err)
+	}
+}

@@ -181,7 +181,10 @@ func (a *app) sync() (string, string, index.Stats, error) {
 // indexFailure turns an index error into a message with the fix.
 func indexFailure(db string, err error) error {
 	var ne *schema.NewerError
+	var oe *schema.OlderError
 	switch {
+	case errors.As(err, &oe):
+		return failf("run 'hfidx sync' (or drop --no-sync) to rebuild it", "%s: %v", db, oe)
 	case errors.As(err, &ne):
 		return failf("upgrade hfidx, or pass --db PATH to use another index", "%s: %v", db, ne)
 	case errors.Is(err, schema.ErrNotIndex):
