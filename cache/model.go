@@ -16,7 +16,10 @@ type Repo struct {
 	Revisions  []Revision
 	Blobs      []Blob // distinct blobs: entries of blobs/ and files' targets
 	Incomplete []Incomplete
-	Problems   []Warning // damaging problems
+	// NoExist are the `.no_exist/<commit>/<path>` markers: huggingface_hub
+	// recorded that the file does not exist at that commit.
+	NoExist  []NoExist
+	Problems []Warning // damaging problems
 	Notes      []Warning // warnings that do not damage the repo
 }
 
@@ -88,6 +91,13 @@ type Blob struct {
 	Payload string
 	// Missing is set for an entry of blobs/ that is a dangling link.
 	Missing bool
+}
+
+// NoExist is one `.no_exist/<commit>/<path>` marker.
+type NoExist struct {
+	Commit  string
+	RelPath string // '/' separated
+	Path    string
 }
 
 // Incomplete is an interrupted download: `<entry>/blobs/*.incomplete`.

@@ -295,6 +295,9 @@ func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
 	}
 	rs.snapshots(kinds)
 	rs.refs(kinds)
+	if m, ok := kinds[".no_exist"]; ok && m.IsDir() {
+		rs.noExist(filepath.Join(path, ".no_exist"))
+	}
 	return r
 }
 
@@ -548,6 +551,41 @@ func (rs *repoScan) linkFile(p, relp string) (File, bool) {
 		return f, false
 	}
 	return f, true
+}
+
+// noExist records the `.no_exist/<commit>/<path>` markers, never through
+// a symlinked folder.
+func (rs *repoScan) noExist(dir string) {
+	commits, err := os.ReadDir(dir)
+	if err != nil {
+		rs.note(dir, "cannot list .no_exist: %v", errText(err))
+		return
+	}
+	var walk func(commit, d, rel string)
+	walk = func(commit, d, rel string) {
+		des, err := os.ReadDir(d)
+		if err != nil {
+			rs.note(d, "cannot list folder: %v", errText(err))
+			return
+		}
+		for _, e := range des {
+			p := filepath.Join(d, e.Name())
+			relp := e.Name()
+			if rel != "" {
+				relp = rel + "/" + e.Name()
+			}
+			if e.IsDir() {
+				walk(commit, p, relp)
+				continue
+			}
+			rs.r.NoExist = append(rs.r.NoExist, NoExist{Commit: commit, RelPath: relp, Path: p})
+		}
+	}
+	for _, c := range commits {
+		if c.IsDir() {
+			walk(c.Name(), filepath.Join(dir, c.Name()), "")
+		}
+	}
 }
 
 func (rs *repoScan) refs(kinds map[string]fs.FileMode) {

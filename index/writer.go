@@ -40,6 +40,7 @@ var statements = map[string]string{
 	"incomplete": `INSERT OR IGNORE INTO incomplete_files(path, entry, repo, size, mtime) VALUES (?, ?, ?, ?, ?)`,
 	"warning":    `INSERT INTO warnings(entry, repo, path, message, damaging) VALUES (?, ?, ?, ?, ?)`,
 	"meta":       `INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`,
+	"noExist":    `INSERT INTO no_exist(repo, commit_hash, rel_path, path) VALUES (?, ?, ?, ?)`,
 }
 
 func newWriter(db *sqlx.DB) (*writer, error) {
@@ -114,6 +115,11 @@ func (w *writer) repo(r *cache.Repo) error {
 	}
 	for _, x := range r.Notes {
 		if err := w.warning(x, rid, false); err != nil {
+			return err
+		}
+	}
+	for _, n := range r.NoExist {
+		if _, err := w.exec("noExist", rid, n.Commit, n.RelPath, n.Path); err != nil {
 			return err
 		}
 	}

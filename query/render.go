@@ -18,6 +18,8 @@ type Table struct {
 	Rows    [][]any
 	// Right names the columns aligned right in the human table.
 	Right map[string]bool
+	// KeepCase prints headers as they are instead of upper-cased.
+	KeepCase bool
 }
 
 // cellText renders a value for the human table, CSV and TSV.
@@ -111,7 +113,7 @@ func WriteHuman(w io.Writer, t Table, width int) (bool, error) {
 		}
 		b.WriteByte('\n')
 	}
-	line(t.Columns, true)
+	line(t.Columns, !t.KeepCase)
 	dashes := make([]string, n)
 	for i := range dashes {
 		dashes[i] = strings.Repeat("-", widths[i])

@@ -93,9 +93,8 @@ func (c *queryCmd) Run(a *app) error {
 	if a.stdoutIsTTY {
 		width = terminalWidth(a)
 	}
-	lower := t
-	lower.Columns = append([]string(nil), t.Columns...)
-	cut, err := query.WriteHuman(a.stdout, lower, width)
+	t.KeepCase = true
+	cut, err := query.WriteHuman(a.stdout, t, width)
 	if cut {
 		fmt.Fprintln(a.stderr, "Hint: cells were cut to the terminal width; use --format json or csv for full values.")
 	}
