@@ -20,7 +20,7 @@ type Repo struct {
 	// recorded that the file does not exist at that commit.
 	NoExist  []NoExist
 	Problems []Warning // damaging problems
-	Notes      []Warning // warnings that do not damage the repo
+	Notes    []Warning // warnings that do not damage the repo
 }
 
 // CacheID returns `<type>/<repo id>`, the id huggingface_hub's CLI uses.
