@@ -1,0 +1,188 @@
+package query
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const (
+	hashA = "0123456789abcdef0123456789abcdef01234567"
+	hashU = "0123456789ABCDEF0123456789ABCDEF01234567"
+)
+
+func TestParseTarget(t *testing.T) {
+	type want struct {
+		ok       bool
+		usage    string // non-empty: a *UsageError containing this
+		kind     TargetKind
+		hash     string
+		repoType string
+		repoID   string
+	}
+	for _, tc := range []struct {
+		in   string
+		want want
+	}{
+		// commit hashes and prefixes of at least 8 hex digits.
+		{hashA, want{ok: true, kind: TargetRevision, hash: hashA}},
+		{hashU, want{ok: true, kind: TargetRevision, hash: hashU}},
+		{"  " + hashA + "\t", want{ok: true, kind: TargetRevision, hash: hashA}},
+		{"0123abcd", want{ok: true, kind: TargetRevision, hash: "0123abcd"}},
+		{"0123ABCD", want{ok: true, kind: TargetRevision, hash: "0123ABCD"}},
+		{"0123abc", want{}},   // 7 hex: too short to be a target
+		{hashA + "8", want{}}, // 41 hex
+		{"0123abcg", want{}},  // not hex
+		{"0123 abcd", want{}}, // inner space
+		{"main", want{}},      // a ref name is not a target
+		{"model/org/name@", want{usage: "bad revision"}},
+		// cache ids of every type.
+		{"model/org/name", want{ok: true, kind: TargetRepo, repoType: "model", repoID: "org/name"}},
+		{"dataset/x", want{ok: true, kind: TargetRepo, repoType: "dataset", repoID: "x"}},
+		{"space/a/b", want{ok: true, kind: TargetRepo, repoType: "space", repoID: "a/b"}},
+		{"kernel/a/b", want{ok: true, kind: TargetRepo, repoType: "kernel", repoID: "a/b"}},
+		{"model/gpt2", want{ok: true, kind: TargetRepo, repoType: "model", repoID: "gpt2"}},
+		{"model/Org/Name", want{ok: true, kind: TargetRepo, repoType: "model", repoID: "Org/Name"}},
+		{"model/org/name@" + hashA, want{ok: true, kind: TargetRepoRevision, hash: hashA, repoType: "model", repoID: "org/name"}},
+		{"model/org/name@0123ABCD", want{ok: true, kind: TargetRepoRevision, hash: "0123ABCD", repoType: "model", repoID: "org/name"}},
+		{"dataset/x@0123abcd", want{ok: true, kind: TargetRepoRevision, hash: "0123abcd", repoType: "dataset", repoID: "x"}},
+		{"model/org/name@zz", want{usage: "bad revision"}},
+		{"model/org/name@main", want{usage: "bad revision"}},
+		{"model/org/name@0123abc", want{usage: "bad revision"}},
+		// hf:// repo URIs.
+		{"hf://org/name", want{ok: true, kind: TargetRepo, repoType: "model", repoID: "org/name"}},
+		{"hf://org/name/", want{ok: true, kind: TargetRepo, repoType: "model", repoID: "org/name"}},
+		{"hf://models/org/name", want{ok: true, kind: TargetRepo, repoType: "model", repoID: "org/name"}},
+		{"hf://datasets/org/name", want{ok: true, kind: TargetRepo, repoType: "dataset", repoID: "org/name"}},
+		{"hf://spaces/org/app", want{ok: true, kind: TargetRepo, repoType: "space", repoID: "org/app"}},
+		{"hf://kernels/org/k", want{ok: true, kind: TargetRepo, repoType: "kernel", repoID: "org/k"}},
+		{"hf://gpt2", want{usage: "namespace/name"}},
+		{"hf://models/gpt2", want{usage: "namespace/name"}},
+		{"hf://datasets", want{usage: "namespace/name"}},
+		{"hf://", want{usage: "namespace/name"}},
+		{"hf://org/name@main", want{usage: "repo-level"}},
+		{"hf://org/name@" + hashA, want{usage: "repo-level"}},
+		{"hf://datasets/org/name@main", want{usage: "repo-level"}},
+		{"hf://org/name/config.json", want{usage: "repo-level"}},
+		{"hf://org/name/sub/dir/file", want{usage: "repo-level"}},
+		{"hf://buckets/x/y", want{usage: "only repository hf:// URIs"}},
+		{"hf://org/..", want{usage: "bad repo id"}},
+		{"hf://./x", want{usage: "bad repo id"}},
+		// names hfidx does not look up: unknown, not errors.
+		{"org/name", want{}},
+		{"models/org/name", want{}},
+		{"datasets/x", want{}},
+		{"Model/org/name", want{}},
+		{"model/", want{}},
+		{"model//x", want{}},
+		{"model/org/", want{}},
+		{"model/../x", want{}},
+		{"model/org/..", want{}},
+		{"model/./x", want{}},
+		{"gpt2", want{}},
+		// empty targets.
+		{"", want{usage: "empty target"}},
+		{"   \t", want{usage: "empty target"}},
+	} {
+		got, ok, err := ParseTarget(tc.in)
+		if tc.want.usage != "" {
+			var ue *UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want.usage) {
+				t.Errorf("ParseTarget(%q) error = %v, want a *UsageError containing %q", tc.in, err, tc.want.usage)
+			}
+			if ok {
+				t.Errorf("ParseTarget(%q) ok = true with an error", tc.in)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseTarget(%q) error = %v, want none", tc.in, err)
+			continue
+		}
+		if ok != tc.want.ok {
+			t.Errorf("ParseTarget(%q) ok = %v, want %v (target %+v)", tc.in, ok, tc.want.ok, got)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		w := tc.want
+		if got.Kind != w.kind || got.Hash != w.hash || got.RepoType != w.repoType || got.RepoID != w.repoID {
+			t.Errorf("ParseTarget(%q) = {kind %d, hash %q, type %q, id %q}, want {kind %d, hash %q, type %q, id %q}",
+				tc.in, got.Kind, got.Hash, got.RepoType, got.RepoID, w.kind, w.hash, w.repoType, w.repoID)
+		}
+		if got.Raw != strings.TrimSpace(tc.in) {
+			t.Errorf("ParseTarget(%q).Raw = %q, want the trimmed input", tc.in, got.Raw)
+		}
+	}
+}
+
+func TestTargetString(t *testing.T) {
+	for _, tc := range []struct{ in, want, cacheID string }{
+		{hashA, hashA, ""},
+		{"model/org/name", "model/org/name", "model/org/name"},
+		{"hf://datasets/org/d", "dataset/org/d", "dataset/org/d"},
+		{"space/a/b@0123abcd", "space/a/b@0123abcd", "space/a/b"},
+	} {
+		tg, ok, err := ParseTarget(tc.in)
+		if err != nil || !ok {
+			t.Fatalf("ParseTarget(%q) = %v, %v", tc.in, ok, err)
+		}
+		if got := tg.String(); got != tc.want {
+			t.Errorf("ParseTarget(%q).String() = %q, want %q", tc.in, got, tc.want)
+		}
+		if tc.cacheID != "" && tg.CacheID() != tc.cacheID {
+			t.Errorf("ParseTarget(%q).CacheID() = %q, want %q", tc.in, tg.CacheID(), tc.cacheID)
+		}
+	}
+}
+
+func FuzzParseTarget(f *testing.F) {
+	for _, s := range []string{
+		hashA, "0123abcd", "0123abc", "model/org/name", "dataset/x", "model/gpt2",
+		"model/org/name@" + hashA, "model/org/name@zz", "hf://org/name", "hf://models/org/name",
+		"hf://datasets/org/name", "hf://gpt2", "hf://org/name@main", "hf://org/name/config.json",
+		"hf://buckets/x/y", "org/name", "", "model/../x", "hf://org//name", "hf:///", "@", "model/@",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tg, ok, err := ParseTarget(s)
+		if err != nil {
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("ParseTarget(%q) error %T (%v), want *UsageError", s, err, err)
+			}
+			if ok {
+				t.Fatalf("ParseTarget(%q) ok with an error", s)
+			}
+			return
+		}
+		if !ok {
+			return
+		}
+		switch tg.Kind {
+		case TargetRevision:
+			if !hexRe.MatchString(tg.Hash) {
+				t.Fatalf("ParseTarget(%q) revision hash %q is not 8-40 hex", s, tg.Hash)
+			}
+		case TargetRepo, TargetRepoRevision:
+			if !repoTypes[tg.RepoType] {
+				t.Fatalf("ParseTarget(%q) repo type %q", s, tg.RepoType)
+			}
+			for _, seg := range strings.Split(tg.RepoID, "/") {
+				if seg == "" || seg == "." || seg == ".." {
+					t.Fatalf("ParseTarget(%q) repo id %q has an empty or dot segment", s, tg.RepoID)
+				}
+			}
+			if tg.Kind == TargetRepoRevision && !hexRe.MatchString(tg.Hash) {
+				t.Fatalf("ParseTarget(%q) revision hash %q is not 8-40 hex", s, tg.Hash)
+			}
+			if tg.Kind == TargetRepo && tg.Hash != "" {
+				t.Fatalf("ParseTarget(%q) repo target with hash %q", s, tg.Hash)
+			}
+		default:
+			t.Fatalf("ParseTarget(%q) kind %d", s, tg.Kind)
+		}
+	})
+}
