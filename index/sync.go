@@ -121,6 +121,7 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 	if err := w.finish(meta); err != nil {
 		return st, &IndexError{dbPath, err}
 	}
+	carryOver(db, dbPath)
 	if err := counts(db, &st); err != nil {
 		return st, &IndexError{dbPath, err}
 	}

@@ -44,6 +44,9 @@ type cli struct {
 	Query      queryCmd      `cmd:"" help:"Run read-only SQL (or a canned query) on the index."`
 	Schema     schemaCmd     `cmd:"" help:"Print the index's tables, views and columns, each documented."`
 	Info       infoCmd       `cmd:"" help:"Show where the cache and its index are, and the index's age and counts."`
+	Verify     verifyCmd     `cmd:"" help:"Check blob contents against their names and the cached tree listings, offline."`
+	Lookup     lookupCmd     `cmd:"" help:"Find a cached file as huggingface_hub's try_to_load_from_cache does."`
+	Assets     assetsCmd     `cmd:"" help:"List, delete and name folders of the assets cache (HF_ASSETS_CACHE)."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
 

@@ -17,10 +17,15 @@ const (
 	// exitPartial: delete finished but skipped repos whose download lock
 	// another process holds.
 	exitPartial = 4
+	// exitNotCached: lookup found nothing cached for the file.
+	exitNotCached = 5
+	// exitNoExist: lookup found the Hub's answer, cached in .no_exist, that
+	// the file does not exist at that revision.
+	exitNoExist = 6
 )
 
 // exitCodesHelp is printed by --help and copied into README.
-const exitCodesHelp = `Exit codes: 0 success (warnings about the cache do not change it), 1 error, 2 usage error, 3 delete: the cache changed since the plan was shown and nothing was deleted, 4 delete: done, but repos with a running download were skipped.`
+const exitCodesHelp = `Exit codes: 0 success (warnings about the cache do not change it), 1 error, 2 usage error, 3 delete: the cache changed since the plan was shown and nothing was deleted, 4 delete: done, but repos with a running download were skipped, 5 lookup: not cached, 6 lookup: cached as non-existent (.no_exist). verify exits 1 when it finds a problem.`
 
 // cliError is an error meant for the user: one line, a hint naming what
 // fixes it, and the exit code.

@@ -1,0 +1,46 @@
+package schema
+
+import (
+	"net/url"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// OpenWritable opens an existing index of this hfidx's version to update
+// it in place, for the rows commands keep between syncs (verify's digests,
+// the assets listing). Unlike a fresh index it keeps SQLite's rollback
+// journal, so an interrupted update leaves the file as it was. It returns
+// the error of Check when the file is not a readable index, and an
+// *OlderError for an index of an older hfidx (sync it first).
+func OpenWritable(path string) (*sqlx.DB, error) {
+	if err := Check(path); err != nil {
+		return nil, err
+	}
+	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
+	db, err := sqlx.Open("sqlite", u.String()+"?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	var v int
+	if err := db.Get(&v, `PRAGMA user_version`); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if v < Version() {
+		db.Close()
+		return nil, &OlderError{Have: v, Want: Version()}
+	}
+	return db, nil
+}
+
+// OpenPrevious opens, read-only, an index that this hfidx or an older one
+// wrote, whatever its version, for Sync to carry over the rows other
+// commands keep. It returns the error of Check when the file is not a
+// readable index.
+func OpenPrevious(path string) (*sqlx.DB, error) {
+	if err := Check(path); err != nil {
+		return nil, err
+	}
+	return sqlx.Open("sqlite", dsn(path, true))
+}
