@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -236,17 +238,31 @@ func (d *Deletion) realDirs(parts []string) error {
 	return nil
 }
 
-func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
-	var blobs []item
+func (d *Deletion) repo(folder string, items []item, res *DeleteResult) (err error) {
+	var blobs, repos []item
 	for _, it := range items {
-		if it.kind == "blob" {
+		switch it.kind {
+		case "blob":
 			blobs = append(blobs, it)
+			continue
+		case "repo":
+			repos = append(repos, it)
 			continue
 		}
 		if err := d.remove(it, res); err != nil {
 			return err
 		}
 	}
+	// Whole repos go last, after any of their own entries a plan names.
+	defer func() {
+		if err == nil {
+			for _, it := range repos {
+				if err = d.remove(it, res); err != nil {
+					return
+				}
+			}
+		}
+	}()
 	if len(blobs) == 0 {
 		return nil
 	}
@@ -320,7 +336,9 @@ func (d *Deletion) remove(it item, res *DeleteResult) error {
 	case it.kind == "repo":
 		// Renamed aside first: the repo disappears at once, and an
 		// interruption leaves a folder the next run finishes.
-		aside := filepath.Join(d.Root, DeletingPrefix+it.parts[0])
+		// A short name: the folder's own name may be near the 255-byte limit.
+		sum := sha256.Sum256([]byte(it.parts[0]))
+		aside := filepath.Join(d.Root, DeletingPrefix+hex.EncodeToString(sum[:8]))
 		if err = os.Rename(it.path, aside); err == nil {
 			err = os.RemoveAll(aside)
 		}
@@ -355,7 +373,12 @@ func Leftovers(root string, snapshots, refs, repos []string) []string {
 	dirs := map[string]bool{}
 	for _, r := range refs {
 		dir := filepath.Dir(r)
-		for filepath.Base(dir) != "refs" && !dirs[dir] {
+		refsDir := ""
+		if rel, err := filepath.Rel(root, r); err == nil {
+			folder, _, _ := strings.Cut(rel, string(filepath.Separator))
+			refsDir = filepath.Join(root, folder, "refs")
+		}
+		for dir != refsDir && len(dir) > len(refsDir) && !dirs[dir] {
 			des, err := os.ReadDir(dir)
 			if err != nil {
 				break

@@ -791,9 +791,6 @@ func TestExecuteOrder(t *testing.T) {
 // TestExecuteOrderWholeRepoLast: the documented order puts whole repos
 // after blobs even when one plan names both in one repo folder.
 func TestExecuteOrderWholeRepoLast(t *testing.T) {
-	t.Skip("BUG: cache/delete.go Deletion.repo removes every non-blob item (ref, snapshot, repo) before the blobs, " +
-		"so a repo folder planned whole together with its own blobs is renamed aside and removed first and its blobs " +
-		"land in Missing; Execute's doc says refs, snapshots, blobs, then whole repos")
 	const a = "models--org--a"
 	root := newRoot(t)
 	tree(t, root, stdRepo(a))
@@ -926,10 +923,6 @@ func TestLeftovers(t *testing.T) {
 // TestLeftoversFolderNamedRefs: a ref folder called "refs" below
 // <repo>/refs is emptied like any other.
 func TestLeftoversFolderNamedRefs(t *testing.T) {
-	t.Skip("BUG: cache/delete.go Leftovers stops climbing at any folder whose base name is \"refs\" " +
-		"(loop condition filepath.Base(dir) != \"refs\") instead of at <repo>/refs: deleting the only ref " +
-		"refs/x/refs/y lists nothing though refs/x/refs and refs/x are left empty, and deleting the only ref " +
-		"refs/refs/pr/1 lists refs/refs/pr but not the then empty refs/refs, while refs/deep/a/b lists both refs/deep/a and refs/deep")
 	const a = "models--org--a"
 	root := newRoot(t)
 	tree(t, root, map[string]string{
@@ -953,9 +946,6 @@ func TestLeftoversFolderNamedRefs(t *testing.T) {
 // TestExecuteLongFolderName: a repo folder whose name is valid but close
 // to the file-name limit is still removed whole.
 func TestExecuteLongFolderName(t *testing.T) {
-	t.Skip("BUG: cache/delete.go Deletion.remove renames a whole repo to DeletingPrefix+folder; for a valid folder " +
-		"name longer than 255-16 bytes (here models--org--<240 x>, 253 bytes) the rename fails with ENAMETOOLONG, " +
-		"Execute returns \"delete repo ...: file name too long\" and the repo cannot be deleted at all")
 	root := newRoot(t)
 	folder := "models--org--" + strings.Repeat("x", 240)
 	tree(t, root, stdRepo(folder))
