@@ -160,6 +160,7 @@ func TestDescribe(t *testing.T) {
 		if err := os.WriteFile(readmePath, readme, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		j = strings.Index(string(readme), end)
 	}
 	if got := string(readme[i+len(begin) : j]); got != want {
 		t.Errorf("README's schema section is stale; run go test ./schema -update")
