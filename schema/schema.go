@@ -187,6 +187,12 @@ func OpenReadOnly(path string) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	return current(db)
+}
+
+// current returns db when its schema is this hfidx's version, else closes
+// it and returns an *OlderError (or the error reading the version).
+func current(db *sqlx.DB) (*sqlx.DB, error) {
 	var v int
 	if err := db.Get(&v, `PRAGMA user_version`); err != nil {
 		db.Close()

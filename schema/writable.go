@@ -22,16 +22,7 @@ func OpenWritable(path string) (*sqlx.DB, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	var v int
-	if err := db.Get(&v, `PRAGMA user_version`); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if v < Version() {
-		db.Close()
-		return nil, &OlderError{Have: v, Want: Version()}
-	}
-	return db, nil
+	return current(db)
 }
 
 // OpenPrevious opens, read-only, an index that this hfidx or an older one
