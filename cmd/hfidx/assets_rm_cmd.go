@@ -74,13 +74,8 @@ func (c *assetsRmCmd) Run(a *app) error {
 		return nil
 	}
 	if !c.Yes {
-		ok, err := confirm(a, "Proceed with deletion? [y/N] ")
-		if err != nil {
+		if err := confirmDeletion(a); err != nil {
 			return err
-		}
-		if !ok {
-			fmt.Fprintln(a.stderr, "Aborted: nothing was deleted.")
-			return &cliError{code: exitError, msg: "deletion not confirmed"}
 		}
 	}
 	removed, execErr := plan.RemoveAssets()

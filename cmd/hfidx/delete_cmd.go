@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/term"
@@ -105,13 +106,8 @@ func (c *deleteCmd) Run(a *app) error {
 		return nil
 	}
 	if !c.Yes {
-		ok, err := confirm(a, "Proceed with deletion? [y/N] ")
-		if err != nil {
+		if err := confirmDeletion(a); err != nil {
 			return err
-		}
-		if !ok {
-			fmt.Fprintln(a.stderr, "Aborted: nothing was deleted.")
-			return &cliError{code: exitError, msg: "deletion not confirmed"}
 		}
 	}
 	return c.execute(a, root, sel, plan)
@@ -194,9 +190,11 @@ func summarize(plan *query.Plan, res *cache.DeleteResult) deleteOutput {
 		}
 	}
 	for _, cp := range plan.Copies {
-		for _, s := range plan.Snapshots {
-			if removed[s] && strings.HasPrefix(cp, s+string(os.PathSeparator)) {
+		// A copy goes with the snapshot folder holding it.
+		for d := filepath.Dir(cp); d != filepath.Dir(d); d = filepath.Dir(d) {
+			if removed[d] {
 				out.Freed += plan.Sizes[cp]
+				break
 			}
 		}
 	}
@@ -206,10 +204,8 @@ func summarize(plan *query.Plan, res *cache.DeleteResult) deleteOutput {
 			continue
 		}
 		for _, v := range e.Revisions {
-			for _, s := range plan.Snapshots {
-				if removed[s] && strings.HasSuffix(s, string(os.PathSeparator)+v.CommitHash) && strings.HasPrefix(s, e.Path+string(os.PathSeparator)) {
-					out.RevsDeleted++
-				}
+			if removed[filepath.Join(e.Path, "snapshots", v.CommitHash)] {
+				out.RevsDeleted++
 			}
 		}
 	}
@@ -300,6 +296,20 @@ func (c *deleteCmd) rawTargets(a *app) ([]string, error) {
 		}
 	}
 	return uniq, nil
+}
+
+// confirmDeletion asks before a deletion and returns an error when the
+// user declines or cannot be asked.
+func confirmDeletion(a *app) error {
+	ok, err := confirm(a, "Proceed with deletion? [y/N] ")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(a.stderr, "Aborted: nothing was deleted.")
+		return &cliError{code: exitError, msg: "deletion not confirmed"}
+	}
+	return nil
 }
 
 // confirm asks a yes/no question on the terminal. Without a terminal it
