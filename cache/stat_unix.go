@@ -20,3 +20,6 @@ func fillSys(s *Stat, fi fs.FileInfo) {
 	s.Nlink = uint64(st.Nlink)
 	s.Usage = st.Blocks * 512
 }
+
+// openDirFlags make opening a folder fail on a symlink or a non-folder.
+const openDirFlags = syscall.O_DIRECTORY | syscall.O_NOFOLLOW | syscall.O_CLOEXEC

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -53,6 +54,11 @@ type Stats struct {
 	Incomplete int           `json:"incomplete_files"`
 	Warnings   int           `json:"warnings"`
 	SizeOnDisk int64         `json:"size_on_disk"`
+	Mode       string        `json:"mode"`             // full or incremental
+	Reason     string        `json:"reason,omitempty"` // why a sync asked to be incremental was full
+	Rescanned  int           `json:"rescanned_repos"`  // repos listed again (all of them in a full sync)
+	Unchanged  int           `json:"unchanged_repos"`  // repos found unchanged without listing them
+	Removed    int           `json:"removed_repos"`    // repos gone since the last sync
 	Duration   time.Duration `json:"-"`
 	Seconds    float64       `json:"seconds"`
 }
@@ -70,23 +76,88 @@ func (e *IndexError) Unwrap() error { return e.Err }
 // Options tunes a sync.
 type Options struct {
 	Jobs int
+	// Rebuild writes a new index from a full scan even when an incremental
+	// sync could update the existing one.
+	Rebuild bool
+	// SkipBlobStats leaves the sizes and times of the blobs of unchanged
+	// repos as the last sync saw them instead of reading them again.
+	SkipBlobStats bool
+	// RacyWindow is passed to the scan (see cache.Options).
+	RacyWindow time.Duration
+	// Progress, when set, is called after each top-level entry of the cache
+	// with the number done and the total, from one goroutine.
+	Progress func(done, total int)
 }
 
-// Sync scans the cache at root (absolute and resolved) and writes a fresh
-// index at dbPath: a new file filled in one transaction, then renamed over
-// the old one, so a reader never sees a half-written index and a crash
-// leaves the old one. A file at dbPath that is not an hfidx index, or one
-// from a newer hfidx, is never overwritten: Sync returns an *IndexError.
+// Sync brings the index at dbPath up to date with the cache at root
+// (absolute and resolved). When the index exists and was written by this
+// hfidx for this cache, it is updated in place in one transaction, listing
+// again only the repos whose folders changed (see cache.Walker.Check);
+// otherwise, or with Options.Rebuild, a fresh index is written into a new
+// file and renamed over the old one. Either way a reader never sees a
+// half-written index and a crash leaves the old one. A file at dbPath that
+// is not an hfidx index, or one from a newer hfidx, is never overwritten:
+// Sync returns an *IndexError. Concurrent syncs of one index wait for each
+// other.
 func Sync(root, dbPath string, opts Options) (Stats, error) {
 	start := time.Now()
 	st := Stats{CacheDir: root, Index: dbPath}
-	if err := schema.Check(dbPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	exists := true
+	if err := schema.Check(dbPath); errors.Is(err, fs.ErrNotExist) {
+		exists = false
+	} else if err != nil {
 		return st, &IndexError{dbPath, err}
 	}
 	dir := filepath.Dir(dbPath)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return st, &IndexError{dbPath, fmt.Errorf("cannot create its folder: %w", err)}
 	}
+	unlock, err := lockIndex(dbPath)
+	if err != nil {
+		return st, &IndexError{dbPath, err}
+	}
+	defer unlock()
+	switch {
+	case opts.Rebuild:
+		st.Reason = "rebuild asked for"
+	case !exists:
+		st.Reason = "no index yet"
+	default:
+		ist, err := incremental(root, dbPath, opts, start)
+		if err == nil {
+			return ist, nil
+		}
+		var ie *IndexError
+		if errors.As(err, &ie) {
+			return st, err
+		}
+		st.Reason = err.Error()
+	}
+	return full(root, dbPath, opts, start, st)
+}
+
+// lockIndex takes an exclusive lock on <index>.lock, waiting for another
+// sync of the same index to finish.
+func lockIndex(dbPath string) (func(), error) {
+	f, err := os.OpenFile(dbPath+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create its lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot lock it: %w", err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// full writes a fresh index from a full scan into a new file and renames
+// it over dbPath.
+func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, error) {
+	st.Mode = "full"
+	dir := filepath.Dir(dbPath)
 	tmp := filepath.Join(dir, "."+filepath.Base(dbPath)+".tmp-"+strconv.Itoa(os.Getpid()))
 	os.Remove(tmp)
 	db, err := schema.Create(tmp)
@@ -105,17 +176,43 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 	if err != nil {
 		return st, &IndexError{dbPath, err}
 	}
-	sum, err := cache.Scan(root, cache.Options{Jobs: opts.Jobs}, w.handler())
+	walker := cache.NewWalker(root, cache.Options{Jobs: opts.Jobs, RacyWindow: opts.RacyWindow})
+	entries, err := walker.Entries()
 	if err != nil {
 		w.tx.Rollback()
 		return st, err
+	}
+	h := w.handler()
+	var herr error
+	storeStamps := walker.Payloads(func(p cache.Payload) {
+		if herr == nil {
+			herr = h.Payload(p)
+		}
+	}, func(x cache.Warning) {
+		if herr == nil {
+			herr = h.Warning(x)
+		}
+	})
+	if herr == nil {
+		herr = cache.Ordered(len(entries), opts.Jobs, func(i int) cache.Entry { return walker.Entry(entries[i]) },
+			func(i int, e cache.Entry) error {
+				if opts.Progress != nil {
+					opts.Progress(i+1, len(entries))
+				}
+				return h.Entry(e)
+			})
+	}
+	if herr != nil {
+		w.tx.Rollback()
+		return st, herr
 	}
 	st.Duration = time.Since(start)
 	meta := map[string]string{
 		"cache_dir":     root,
 		"synced_at":     strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
 		"sync_seconds":  strconv.FormatFloat(st.Duration.Seconds(), 'f', 3, 64),
-		"store":         boolText(sum.Store),
+		"store":         boolText(walker.Store()),
+		"store_state":   cache.State{Dirs: storeStamps}.Encode(),
 		"hfidx_version": Version,
 	}
 	if err := w.finish(meta); err != nil {
@@ -125,6 +222,7 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 	if err := counts(db, &st); err != nil {
 		return st, &IndexError{dbPath, err}
 	}
+	st.Rescanned = st.Repos
 	if err := db.Close(); err != nil {
 		return st, &IndexError{dbPath, err}
 	}

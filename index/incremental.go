@@ -1,0 +1,370 @@
+package index
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hfidx/hfidx/cache"
+	"github.com/hfidx/hfidx/schema"
+)
+
+// chunk is how many top-level entries an incremental sync checks between
+// two reads of the index: it bounds what is held in memory.
+const chunk = 256
+
+// knownRepo is a repo row of the index being updated.
+type knownRepo struct {
+	ID       int64          `db:"id"`
+	Folder   string         `db:"folder"`
+	Atime    float64        `db:"atime"`
+	Damaged  bool           `db:"damaged"`
+	Warnings int            `db:"warnings"`
+	HasState bool           `db:"has_state"`
+	Cross    bool           `db:"cross_repo"`
+	Link     sql.NullString `db:"link_target"`
+}
+
+// checkable reports whether the repo may be found unchanged without
+// listing it: repos with warnings are listed again every time, since what
+// they warn about may lie outside the folders whose times are kept.
+func (k knownRepo) checkable() bool {
+	return k.HasState && !k.Damaged && k.Warnings == 0 && !k.Cross && !k.Link.Valid
+}
+
+// knownBlob is a blob row as the last sync wrote it.
+type knownBlob struct {
+	Repo    int64   `db:"repo"`
+	ID      int64   `db:"id"`
+	Path    string  `db:"path"`
+	Missing bool    `db:"missing"`
+	Dev     int64   `db:"dev"`
+	Ino     int64   `db:"ino"`
+	Size    int64   `db:"size"`
+	Usage   int64   `db:"usage"`
+	Atime   float64 `db:"atime"`
+	Mtime   float64 `db:"mtime"`
+	Nlink   int64   `db:"nlink"`
+}
+
+type knownIncomplete struct {
+	Repo  int64   `db:"repo"`
+	ID    int64   `db:"id"`
+	Path  string  `db:"path"`
+	Size  int64   `db:"size"`
+	Mtime float64 `db:"mtime"`
+}
+
+// checked is one repo of a chunk to check, with its rows.
+type checked struct {
+	repo   knownRepo
+	known  cache.Known
+	blobs  []knownBlob
+	incomp []knownIncomplete
+}
+
+type outcome struct {
+	refresh *cache.Refresh
+	entry   cache.Entry
+}
+
+// deleteRepo removes every row of a repo, children first.
+var deleteRepo = []string{
+	`DELETE FROM files WHERE revision IN (SELECT id FROM revisions WHERE repo = ?)`,
+	`DELETE FROM refs WHERE repo = ?`,
+	`DELETE FROM revisions WHERE repo = ?`,
+	`DELETE FROM blobs WHERE repo = ?`,
+	`DELETE FROM no_exist WHERE repo = ?`,
+	`DELETE FROM incomplete_files WHERE repo = ?`,
+	`DELETE FROM warnings WHERE repo = ?`,
+	`DELETE FROM sync_state WHERE repo = ?`,
+	`DELETE FROM repos WHERE id = ?`,
+}
+
+// incremental updates the index at dbPath in place. It returns an error
+// (and leaves the index as it was) whenever a full sync is needed instead;
+// the error says why.
+func incremental(root, dbPath string, opts Options, start time.Time) (Stats, error) {
+	st := Stats{CacheDir: root, Index: dbPath, Mode: "incremental"}
+	db, err := schema.OpenWritable(dbPath)
+	if err != nil {
+		return st, fmt.Errorf("the index cannot be updated in place: %v", err)
+	}
+	defer db.Close()
+	meta := map[string]string{}
+	var rows []struct {
+		Key   string `db:"key"`
+		Value string `db:"value"`
+	}
+	if err := db.Select(&rows, `SELECT key, value FROM meta`); err != nil {
+		return st, err
+	}
+	for _, r := range rows {
+		meta[r.Key] = r.Value
+	}
+	if meta["cache_dir"] != root {
+		return st, errors.New("the index is of another cache folder")
+	}
+	walker := cache.NewWalker(root, cache.Options{Jobs: opts.Jobs, RacyWindow: opts.RacyWindow})
+	if boolText(walker.Store()) != meta["store"] {
+		return st, errors.New("the shared blob store appeared or went")
+	}
+	w, err := newWriter(db)
+	if err != nil {
+		return st, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			w.tx.Rollback()
+		}
+	}()
+	// Take the write lock now, so that nothing changes what is read below.
+	if _, err := w.tx.Exec(`UPDATE meta SET value = value WHERE key = 'cache_dir'`); err != nil {
+		return st, err
+	}
+	if walker.Store() {
+		if err := refreshStore(w.tx, walker, meta["store_state"]); err != nil {
+			return st, err
+		}
+	}
+	var known []knownRepo
+	if err := w.tx.Select(&known, `SELECT r.id, r.folder, r.atime, r.damaged, r.link_target,
+			(SELECT count(*) FROM warnings x WHERE x.repo = r.id) AS warnings,
+			s.repo IS NOT NULL AS has_state, coalesce(s.cross_repo, 0) AS cross_repo
+		FROM repos r LEFT JOIN sync_state s ON s.repo = r.id`); err != nil {
+		return st, err
+	}
+	byFolder := make(map[string]*knownRepo, len(known))
+	for i := range known {
+		byFolder[known[i].Folder] = &known[i]
+	}
+	// Entries that are not repos are listed again every time.
+	for _, q := range []string{`DELETE FROM warnings WHERE repo IS NULL`, `DELETE FROM incomplete_files WHERE repo IS NULL`} {
+		if _, err := w.tx.Exec(q); err != nil {
+			return st, err
+		}
+	}
+	entries, err := walker.Entries()
+	if err != nil {
+		return st, err
+	}
+	seen := make(map[string]bool, len(entries))
+	h := w.handler()
+	for lo := 0; lo < len(entries); lo += chunk {
+		part := entries[lo:min(lo+chunk, len(entries))]
+		checks, err := loadChecks(w.tx, part, byFolder)
+		if err != nil {
+			return st, err
+		}
+		err = cache.Ordered(len(part), opts.Jobs, func(i int) outcome {
+			if c := checks[i]; c != nil {
+				if ref, ok := walker.Check(&c.known, opts.SkipBlobStats); ok {
+					return outcome{refresh: ref}
+				}
+			}
+			return outcome{entry: walker.Entry(part[i])}
+		}, func(i int, o outcome) error {
+			if opts.Progress != nil {
+				opts.Progress(lo+i+1, len(entries))
+			}
+			name := part[i].Name()
+			seen[name] = true
+			if o.refresh != nil {
+				st.Unchanged++
+				return applyRefresh(w.tx, checks[i], o.refresh)
+			}
+			if k := byFolder[name]; k != nil {
+				if k.Cross {
+					return fmt.Errorf("%s, linked with another repo, changed", name)
+				}
+				if err := removeRepo(w.tx, k.ID); err != nil {
+					return err
+				}
+			}
+			if o.entry.Repo != nil {
+				st.Rescanned++
+			}
+			if err := h.Entry(o.entry); err != nil {
+				return err
+			}
+			if len(w.cross) > 0 {
+				return fmt.Errorf("%s links into another repo", name)
+			}
+			return nil
+		})
+		if err != nil {
+			return st, err
+		}
+	}
+	for _, k := range known {
+		if seen[k.Folder] {
+			continue
+		}
+		if k.Cross {
+			return st, fmt.Errorf("%s, linked with another repo, is gone", k.Folder)
+		}
+		if err := removeRepo(w.tx, k.ID); err != nil {
+			return st, err
+		}
+		st.Removed++
+	}
+	// Digests of files no longer in the cache go, as a full sync drops them.
+	if _, err := w.tx.Exec(`DELETE FROM verified WHERE (dev, ino, size) NOT IN (SELECT dev, ino, size FROM blobs)`); err != nil {
+		return st, err
+	}
+	st.Duration = time.Since(start)
+	if err := w.finish(map[string]string{
+		"synced_at":     strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
+		"sync_seconds":  strconv.FormatFloat(st.Duration.Seconds(), 'f', 3, 64),
+		"hfidx_version": Version,
+	}); err != nil {
+		done = true // finish rolled back
+		return st, err
+	}
+	done = true
+	if err := counts(db, &st); err != nil {
+		return st, &IndexError{dbPath, err}
+	}
+	st.Duration = time.Since(start)
+	st.Seconds = st.Duration.Seconds()
+	return st, nil
+}
+
+func removeRepo(tx *sqlx.Tx, id int64) error {
+	for _, q := range deleteRepo {
+		if _, err := tx.Exec(q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadChecks reads what the index holds about the known, checkable repos
+// among entries.
+func loadChecks(tx *sqlx.Tx, entries []fs.DirEntry, byFolder map[string]*knownRepo) ([]*checked, error) {
+	out := make([]*checked, len(entries))
+	byID := map[int64]*checked{}
+	var ids []int64
+	for i, e := range entries {
+		k := byFolder[e.Name()]
+		if k == nil || !k.checkable() || !e.IsDir() {
+			continue
+		}
+		c := &checked{repo: *k, known: cache.Known{Folder: k.Folder}}
+		out[i] = c
+		byID[k.ID] = c
+		ids = append(ids, k.ID)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, _ := json.Marshal(ids)
+	var states []struct {
+		Repo  int64  `db:"repo"`
+		State string `db:"state"`
+	}
+	if err := tx.Select(&states, `SELECT repo, state FROM sync_state WHERE repo IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+		return nil, err
+	}
+	for _, s := range states {
+		state, err := cache.ParseState(s.State)
+		if err != nil {
+			continue // listed again: Check refuses a state without folders
+		}
+		byID[s.Repo].known.State = state
+	}
+	var blobs []knownBlob
+	if err := tx.Select(&blobs, `SELECT repo, id, path, missing, dev, ino, size, usage, atime, mtime, nlink
+		FROM blobs WHERE repo IN (SELECT value FROM json_each(?)) ORDER BY id`, string(list)); err != nil {
+		return nil, err
+	}
+	for _, b := range blobs {
+		c := byID[b.Repo]
+		c.blobs = append(c.blobs, b)
+		c.known.Blobs = append(c.known.Blobs, cache.KnownBlob{Path: b.Path, Missing: b.Missing, Dev: uint64(b.Dev), Ino: uint64(b.Ino)})
+	}
+	var incomp []knownIncomplete
+	if err := tx.Select(&incomp, `SELECT repo, id, path, size, mtime
+		FROM incomplete_files WHERE repo IN (SELECT value FROM json_each(?)) ORDER BY id`, string(list)); err != nil {
+		return nil, err
+	}
+	for _, in := range incomp {
+		c := byID[in.Repo]
+		c.incomp = append(c.incomp, in)
+		c.known.Incomplete = append(c.known.Incomplete, in.Path)
+	}
+	return out, nil
+}
+
+// applyRefresh writes the stats of an unchanged repo where they moved.
+func applyRefresh(tx *sqlx.Tx, c *checked, ref *cache.Refresh) error {
+	if a := ref.Stat.Atime.Float(); a != c.repo.Atime {
+		if _, err := tx.Exec(`UPDATE repos SET atime = ? WHERE id = ?`, a, c.repo.ID); err != nil {
+			return err
+		}
+	}
+	for i, s := range ref.Blobs {
+		b := c.blobs[i]
+		if b.Missing {
+			continue
+		}
+		if s.Size == b.Size && s.Usage == b.Usage && s.Atime.Float() == b.Atime && s.Mtime.Float() == b.Mtime && int64(s.Nlink) == b.Nlink {
+			continue
+		}
+		if _, err := tx.Exec(`UPDATE blobs SET size = ?, usage = ?, atime = ?, mtime = ?, nlink = ? WHERE id = ?`,
+			s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(), int64(s.Nlink), b.ID); err != nil {
+			return err
+		}
+	}
+	for i, s := range ref.Incomplete {
+		in := c.incomp[i]
+		if s.Size == in.Size && s.Mtime.Float() == in.Mtime {
+			continue
+		}
+		if _, err := tx.Exec(`UPDATE incomplete_files SET size = ?, mtime = ? WHERE id = ?`, s.Size, s.Mtime.Float(), in.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshStore reads again the stats of the store's payloads when none of
+// its folders changed; otherwise it asks for a full sync.
+func refreshStore(tx *sqlx.Tx, walker *cache.Walker, state string) error {
+	s, err := cache.ParseState(state)
+	if err != nil || !walker.StoreUnchanged(s.Dirs) {
+		return errors.New("the shared blob store changed")
+	}
+	var payloads []struct {
+		ID    int64   `db:"id"`
+		Path  string  `db:"path"`
+		Size  int64   `db:"size"`
+		Usage int64   `db:"usage"`
+		Atime float64 `db:"atime"`
+		Mtime float64 `db:"mtime"`
+	}
+	if err := tx.Select(&payloads, `SELECT id, path, size, usage, atime, mtime FROM payloads`); err != nil {
+		return err
+	}
+	for _, p := range payloads {
+		st, err := cache.Lstat(p.Path)
+		if err != nil || !st.Mode.IsRegular() {
+			return errors.New("a payload of the shared blob store changed")
+		}
+		if st.Size == p.Size && st.Usage == p.Usage && st.Atime.Float() == p.Atime && st.Mtime.Float() == p.Mtime {
+			continue
+		}
+		if _, err := tx.Exec(`UPDATE payloads SET size = ?, usage = ?, atime = ?, mtime = ? WHERE id = ?`,
+			st.Size, st.Usage, st.Atime.Float(), st.Mtime.Float(), p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
