@@ -402,7 +402,35 @@ func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
 	if m, ok := kinds[".no_exist"]; ok && m.IsDir() {
 		rs.noExist(filepath.Join(path, ".no_exist"))
 	}
+	rs.stampFiles()
 	return r
+}
+
+// stampFiles records the stat of every blob and interrupted download in
+// the repo's state. A repo with a blob outside its folder gets no usable
+// state: it is always listed again.
+func (rs *repoScan) stampFiles() {
+	st := &rs.r.State
+	inside := func(p string) (string, bool) {
+		rel := rs.relTo(p)
+		return rel, rel != p && rel != ""
+	}
+	for _, b := range rs.r.Blobs {
+		rel, ok := inside(b.Path)
+		if !ok {
+			st.Dirs = nil
+			return
+		}
+		st.Blobs = append(st.Blobs, fileStamp(rel, b.Stat, b.Missing))
+	}
+	for _, in := range rs.r.Incomplete {
+		rel, ok := inside(in.Path)
+		if !ok {
+			st.Dirs = nil
+			return
+		}
+		st.Incomplete = append(st.Incomplete, fileStamp(rel, in.Stat, false))
+	}
 }
 
 func (rs *repoScan) problem(path, format string, args ...any) {

@@ -38,35 +38,10 @@ func (k knownRepo) checkable() bool {
 	return k.HasState && !k.Damaged && k.Warnings == 0 && !k.Cross && !k.Link.Valid
 }
 
-// knownBlob is a blob row as the last sync wrote it.
-type knownBlob struct {
-	Repo    int64   `db:"repo"`
-	ID      int64   `db:"id"`
-	Path    string  `db:"path"`
-	Missing bool    `db:"missing"`
-	Dev     int64   `db:"dev"`
-	Ino     int64   `db:"ino"`
-	Size    int64   `db:"size"`
-	Usage   int64   `db:"usage"`
-	Atime   float64 `db:"atime"`
-	Mtime   float64 `db:"mtime"`
-	Nlink   int64   `db:"nlink"`
-}
-
-type knownIncomplete struct {
-	Repo  int64   `db:"repo"`
-	ID    int64   `db:"id"`
-	Path  string  `db:"path"`
-	Size  int64   `db:"size"`
-	Mtime float64 `db:"mtime"`
-}
-
-// checked is one repo of a chunk to check, with its rows.
+// checked is a repo of a chunk to check, with its state.
 type checked struct {
-	repo   knownRepo
-	known  cache.Known
-	blobs  []knownBlob
-	incomp []knownIncomplete
+	repo  knownRepo
+	state cache.State
 }
 
 type outcome struct {
@@ -157,6 +132,7 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 	}
 	seen := make(map[string]bool, len(entries))
 	h := w.handler()
+	read := 0
 	for lo := 0; lo < len(entries); lo += chunk {
 		part := entries[lo:min(lo+chunk, len(entries))]
 		checks, err := loadChecks(w.tx, part, byFolder)
@@ -165,14 +141,19 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		}
 		err = cache.Ordered(len(part), opts.Jobs, func(i int) outcome {
 			if c := checks[i]; c != nil {
-				if ref, ok := walker.Check(&c.known, opts.SkipBlobStats); ok {
+				if ref, ok := walker.Check(c.repo.Folder, &c.state, opts.SkipBlobStats); ok {
 					return outcome{refresh: ref}
 				}
 			}
 			return outcome{entry: walker.Entry(part[i])}
 		}, func(i int, o outcome) error {
 			if opts.Progress != nil {
-				opts.Progress(lo+i+1, len(entries))
+				if o.refresh != nil {
+					read += len(o.refresh.Blobs) + len(o.refresh.Incomplete)
+				} else {
+					read += entryCount(o.entry)
+				}
+				opts.Progress(lo+i+1, len(entries), read)
 			}
 			name := part[i].Name()
 			seen[name] = true
@@ -246,8 +227,8 @@ func removeRepo(tx *sqlx.Tx, id int64) error {
 	return nil
 }
 
-// loadChecks reads what the index holds about the known, checkable repos
-// among entries.
+// loadChecks reads the states of the known, checkable repos among
+// entries.
 func loadChecks(tx *sqlx.Tx, entries []fs.DirEntry, byFolder map[string]*knownRepo) ([]*checked, error) {
 	out := make([]*checked, len(entries))
 	byID := map[int64]*checked{}
@@ -257,7 +238,7 @@ func loadChecks(tx *sqlx.Tx, entries []fs.DirEntry, byFolder map[string]*knownRe
 		if k == nil || !k.checkable() || !e.IsDir() {
 			continue
 		}
-		c := &checked{repo: *k, known: cache.Known{Folder: k.Folder}}
+		c := &checked{repo: *k}
 		out[i] = c
 		byID[k.ID] = c
 		ids = append(ids, k.ID)
@@ -266,69 +247,45 @@ func loadChecks(tx *sqlx.Tx, entries []fs.DirEntry, byFolder map[string]*knownRe
 		return out, nil
 	}
 	list, _ := json.Marshal(ids)
-	var states []struct {
-		Repo  int64  `db:"repo"`
-		State string `db:"state"`
-	}
-	if err := tx.Select(&states, `SELECT repo, state FROM sync_state WHERE repo IN (SELECT value FROM json_each(?))`, string(list)); err != nil {
+	rows, err := tx.Query(`SELECT repo, state FROM sync_state WHERE repo IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
 		return nil, err
 	}
-	for _, s := range states {
-		state, err := cache.ParseState(s.State)
-		if err != nil {
-			continue // listed again: Check refuses a state without folders
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, err
 		}
-		byID[s.Repo].known.State = state
+		// A state that does not parse has no folders: Check refuses it.
+		byID[id].state, _ = cache.ParseState(text)
 	}
-	var blobs []knownBlob
-	if err := tx.Select(&blobs, `SELECT repo, id, path, missing, dev, ino, size, usage, atime, mtime, nlink
-		FROM blobs WHERE repo IN (SELECT value FROM json_each(?)) ORDER BY id`, string(list)); err != nil {
-		return nil, err
-	}
-	for _, b := range blobs {
-		c := byID[b.Repo]
-		c.blobs = append(c.blobs, b)
-		c.known.Blobs = append(c.known.Blobs, cache.KnownBlob{Path: b.Path, Missing: b.Missing, Dev: uint64(b.Dev), Ino: uint64(b.Ino)})
-	}
-	var incomp []knownIncomplete
-	if err := tx.Select(&incomp, `SELECT repo, id, path, size, mtime
-		FROM incomplete_files WHERE repo IN (SELECT value FROM json_each(?)) ORDER BY id`, string(list)); err != nil {
-		return nil, err
-	}
-	for _, in := range incomp {
-		c := byID[in.Repo]
-		c.incomp = append(c.incomp, in)
-		c.known.Incomplete = append(c.known.Incomplete, in.Path)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
-// applyRefresh writes the stats of an unchanged repo where they moved.
+// applyRefresh writes what moved in an unchanged repo.
 func applyRefresh(tx *sqlx.Tx, c *checked, ref *cache.Refresh) error {
 	if a := ref.Stat.Atime.Float(); a != c.repo.Atime {
 		if _, err := tx.Exec(`UPDATE repos SET atime = ? WHERE id = ?`, a, c.repo.ID); err != nil {
 			return err
 		}
 	}
-	for i, s := range ref.Blobs {
-		b := c.blobs[i]
-		if b.Missing {
-			continue
-		}
-		if s.Size == b.Size && s.Usage == b.Usage && s.Atime.Float() == b.Atime && s.Mtime.Float() == b.Mtime && int64(s.Nlink) == b.Nlink {
-			continue
-		}
-		if _, err := tx.Exec(`UPDATE blobs SET size = ?, usage = ?, atime = ?, mtime = ?, nlink = ? WHERE id = ?`,
-			s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(), int64(s.Nlink), b.ID); err != nil {
+	for _, b := range ref.Blobs {
+		s := b.Stat
+		if _, err := tx.Exec(`UPDATE blobs SET size = ?, usage = ?, atime = ?, mtime = ?, nlink = ? WHERE path = ?`,
+			s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(), int64(s.Nlink), b.Path); err != nil {
 			return err
 		}
 	}
-	for i, s := range ref.Incomplete {
-		in := c.incomp[i]
-		if s.Size == in.Size && s.Mtime.Float() == in.Mtime {
-			continue
+	for _, in := range ref.Incomplete {
+		if _, err := tx.Exec(`UPDATE incomplete_files SET size = ?, mtime = ? WHERE path = ?`,
+			in.Stat.Size, in.Stat.Mtime.Float(), in.Path); err != nil {
+			return err
 		}
-		if _, err := tx.Exec(`UPDATE incomplete_files SET size = ?, mtime = ? WHERE id = ?`, s.Size, s.Mtime.Float(), in.ID); err != nil {
+	}
+	if ref.State != nil {
+		if _, err := tx.Exec(`UPDATE sync_state SET state = ? WHERE repo = ?`, ref.State.Encode(), c.repo.ID); err != nil {
 			return err
 		}
 	}

@@ -85,8 +85,9 @@ type Options struct {
 	// RacyWindow is passed to the scan (see cache.Options).
 	RacyWindow time.Duration
 	// Progress, when set, is called after each top-level entry of the cache
-	// with the number done and the total, from one goroutine.
-	Progress func(done, total int)
+	// with the number done, the total, and how many files and blobs were
+	// read so far, from one goroutine.
+	Progress func(done, total, entries int)
 }
 
 // Sync brings the index at dbPath up to date with the cache at root
@@ -184,6 +185,7 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 	}
 	h := w.handler()
 	var herr error
+	read := 0
 	storeStamps := walker.Payloads(func(p cache.Payload) {
 		if herr == nil {
 			herr = h.Payload(p)
@@ -197,7 +199,8 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		herr = cache.Ordered(len(entries), opts.Jobs, func(i int) cache.Entry { return walker.Entry(entries[i]) },
 			func(i int, e cache.Entry) error {
 				if opts.Progress != nil {
-					opts.Progress(i+1, len(entries))
+					read += entryCount(e)
+					opts.Progress(i+1, len(entries), read)
 				}
 				return h.Entry(e)
 			})
@@ -236,6 +239,18 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 	st.Duration = time.Since(start)
 	st.Seconds = st.Duration.Seconds()
 	return st, nil
+}
+
+// entryCount is how many files and blobs an entry's scan read.
+func entryCount(e cache.Entry) int {
+	n := len(e.Incomplete)
+	if r := e.Repo; r != nil {
+		n += len(r.Blobs)
+		for _, v := range r.Revisions {
+			n += len(v.Files)
+		}
+	}
+	return n
 }
 
 func syncFile(path string) error {
