@@ -91,9 +91,19 @@ func (c *deleteCmd) editFile(a *app, db *sqlx.DB, repos []query.ChoiceRepo) erro
 		os.Remove(path)
 		return failf("set TMPDIR to a writable folder", "write %s: %v", path, err)
 	}
+	// kept says, in the error's hint, where the user's edits still are.
 	kept := func(e error) error {
-		fmt.Fprintf(a.stderr, "Your choices are kept in %s.\n", path)
-		return e
+		var ce *cliError
+		if !errors.As(e, &ce) {
+			fmt.Fprintf(a.stderr, "Your choices are kept in %s.\n", path)
+			return e
+		}
+		c := *ce
+		if c.hint != "" {
+			c.hint += "; "
+		}
+		c.hint += "your choices are kept in " + path
+		return &c
 	}
 	editor := ""
 	for _, v := range []string{"VISUAL", "EDITOR"} {
