@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/term"
 

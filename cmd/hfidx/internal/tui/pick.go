@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/mattn/go-runewidth"
 
 	"github.com/hfidx/hfidx/query"
@@ -119,17 +119,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	}
 	return m, nil
 }
 
-func (m *Model) key(k tea.KeyMsg) tea.Cmd {
-	switch k.Type {
-	case tea.KeyCtrlC:
+func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
+	if k.String() == "ctrl+c" {
 		m.outcome = Quit
 		return tea.Quit
+	}
+	switch k.Code {
 	case tea.KeyUp:
 		m.move(-1)
 		return nil
@@ -148,27 +149,25 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	case tea.KeyEnd:
 		m.move(len(m.items))
 		return nil
-	case tea.KeyEsc:
+	case tea.KeyEscape:
 		m.search = false
 		m.setFilter("")
 		return nil
 	}
 	if m.search {
-		switch k.Type {
-		case tea.KeyEnter:
+		switch {
+		case k.Code == tea.KeyEnter:
 			m.search = false
-		case tea.KeyBackspace:
+		case k.Code == tea.KeyBackspace:
 			if r := []rune(m.filter); len(r) > 0 {
 				m.setFilter(string(r[:len(r)-1]))
 			}
-		case tea.KeySpace:
-			m.setFilter(m.filter + " ")
-		case tea.KeyRunes:
-			m.setFilter(m.filter + string(k.Runes))
+		case k.Text != "":
+			m.setFilter(m.filter + k.Text)
 		}
 		return nil
 	}
-	switch k.Type {
+	switch k.Code {
 	case tea.KeyEnter:
 		m.outcome = Confirmed
 		if m.cancelChecked() {
@@ -178,17 +177,16 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	case tea.KeySpace:
 		m.toggle()
 		return nil
-	case tea.KeyRunes:
-		switch string(k.Runes) {
-		case "/":
-			m.search = true
-		case "k":
-			m.move(-1)
-		case "j":
-			m.move(1)
-		case "x":
-			m.toggle()
-		}
+	}
+	switch k.Text {
+	case "/":
+		m.search = true
+	case "k":
+		m.move(-1)
+	case "j":
+		m.move(1)
+	case "x":
+		m.toggle()
 	}
 	return nil
 }
@@ -321,7 +319,12 @@ const chromeLines = 4
 func (m *Model) listHeight() int { return max(m.height-chromeLines, 3) }
 
 // View implements tea.Model.
-func (m *Model) View() string {
+func (m *Model) View() tea.View { return tea.NewView(m.Render()) }
+
+// Render returns the list as text: the title, what the selection frees,
+// the search box, the part of the list around the cursor that fits, and
+// the keys.
+func (m *Model) Render() string {
 	if m.outcome != Pending {
 		return ""
 	}

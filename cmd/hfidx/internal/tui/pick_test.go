@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-runewidth"
 
@@ -79,17 +79,17 @@ func newModel(t *testing.T, db *sqlx.DB, color bool) (*Model, *int) {
 }
 
 var (
-	keyDown  = tea.KeyMsg{Type: tea.KeyDown}
-	keyUp    = tea.KeyMsg{Type: tea.KeyUp}
-	keySpace = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
-	keyEnter = tea.KeyMsg{Type: tea.KeyEnter}
-	keyCtrlC = tea.KeyMsg{Type: tea.KeyCtrlC}
-	keyEsc   = tea.KeyMsg{Type: tea.KeyEsc}
+	keyDown  = tea.KeyPressMsg{Code: tea.KeyDown}
+	keyUp    = tea.KeyPressMsg{Code: tea.KeyUp}
+	keySpace = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	keyEnter = tea.KeyPressMsg{Code: tea.KeyEnter}
+	keyCtrlC = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	keyEsc   = tea.KeyPressMsg{Code: tea.KeyEscape}
 )
 
-func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+func runes(s string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: []rune(s)[0], Text: s} }
 
-func press(m *Model, keys ...tea.KeyMsg) tea.Cmd {
+func press(m *Model, keys ...tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	for _, k := range keys {
 		_, cmd = m.Update(k)
@@ -100,12 +100,12 @@ func press(m *Model, keys ...tea.KeyMsg) tea.Cmd {
 // cursorLine returns the list line the cursor is on.
 func cursorLine(t *testing.T, m *Model) string {
 	t.Helper()
-	for _, l := range strings.Split(m.View(), "\n") {
+	for _, l := range strings.Split(m.Render(), "\n") {
 		if strings.HasPrefix(l, "> ") {
 			return l
 		}
 	}
-	t.Fatalf("no cursor line in view:\n%s", m.View())
+	t.Fatalf("no cursor line in view:\n%s", m.Render())
 	return ""
 }
 
@@ -126,7 +126,7 @@ func planFreed(t *testing.T, db *sqlx.DB, folder string, hashes ...string) int64
 func TestListOrderAndLabels(t *testing.T) {
 	db := openIndex(t)
 	m, _ := newModel(t, db, false)
-	view := m.View()
+	view := m.Render()
 	want := []string{
 		"Select revisions to delete:",
 		"Nothing selected yet.",
@@ -178,8 +178,8 @@ func TestToggleShowsThePlansFreedSize(t *testing.T) {
 	if got, want := m.Expectations(), "1 revision(s) selected, freeing 20.0."; got != want {
 		t.Errorf("Expectations() = %q, want %q", got, want)
 	}
-	if !strings.Contains(m.View(), "\n1 revision(s) selected, freeing 20.0.\n") {
-		t.Errorf("view does not show the freed size at the top:\n%s", m.View())
+	if !strings.Contains(m.Render(), "\n1 revision(s) selected, freeing 20.0.\n") {
+		t.Errorf("view does not show the freed size at the top:\n%s", m.Render())
 	}
 	press(m, keyDown, keySpace) // 3333 too: w.bin 20 and extra.txt 3; config.json stays with 1111.
 	freed, _ = m.Freed()
@@ -191,16 +191,16 @@ func TestToggleShowsThePlansFreedSize(t *testing.T) {
 	if freed != 35 {
 		t.Errorf("freed with every revision of org/a = %d, want 35 (the whole repo)", freed)
 	}
-	if !strings.Contains(m.View(), "[x] Model org/a (35.0") {
-		t.Errorf("the repo line is not checked:\n%s", m.View())
+	if !strings.Contains(m.Render(), "[x] Model org/a (35.0") {
+		t.Errorf("the repo line is not checked:\n%s", m.Render())
 	}
 	press(m, keySpace) // all on: off again.
 	if freed, _ = m.Freed(); freed != 0 || m.Expectations() != "Nothing selected yet." {
 		t.Errorf("after un-checking the repo: freed %d, %q; want 0, nothing selected", freed, m.Expectations())
 	}
 	press(m, keyDown, keySpace, keyUp) // 1111 alone: the repo line shows a partial mark.
-	if !strings.Contains(m.View(), "[-] Model org/a (35.0") {
-		t.Errorf("the repo line does not show a partial selection:\n%s", m.View())
+	if !strings.Contains(m.Render(), "[-] Model org/a (35.0") {
+		t.Errorf("the repo line does not show a partial selection:\n%s", m.Render())
 	}
 	// Five toggles; the empty selection needs no plan.
 	if *calls != 4 {
@@ -250,7 +250,7 @@ func TestSearchNarrowsTheList(t *testing.T) {
 	db := openIndex(t)
 	m, _ := newModel(t, db, false)
 	press(m, runes("/"), runes("p"), runes("r"), runes("/"), keyEnter) // refs/pr/1 (pr/ matches no repo id)
-	view := m.View()
+	view := m.Render()
 	if !strings.Contains(view, "22222222") || strings.Contains(view, "11111111") || strings.Contains(view, "Dataset") {
 		t.Errorf("search pr/ shows:\n%s\nwant revision 22222222 under Model org/a only", view)
 	}
@@ -262,7 +262,7 @@ func TestSearchNarrowsTheList(t *testing.T) {
 		t.Errorf("toggled line %q, want 22222222 checked", l)
 	}
 	press(m, keyEsc)
-	if view := m.View(); !strings.Contains(view, "11111111") || !strings.Contains(view, "Dataset org/d") {
+	if view := m.Render(); !strings.Contains(view, "11111111") || !strings.Contains(view, "Dataset org/d") {
 		t.Errorf("esc did not clear the search:\n%s", view)
 	}
 	if freed, _ := m.Freed(); freed != 20 {
@@ -270,23 +270,23 @@ func TestSearchNarrowsTheList(t *testing.T) {
 	}
 	// In the search box, space and x are text, not toggles.
 	press(m, runes("/"), runes("x"), keySpace)
-	if freed, _ := m.Freed(); freed != 20 || !strings.Contains(m.View(), "Search: x _") {
-		t.Errorf("typing in the search toggled something (freed %d):\n%s", freed, m.View())
+	if freed, _ := m.Freed(); freed != 20 || !strings.Contains(m.Render(), "Search: x _") {
+		t.Errorf("typing in the search toggled something (freed %d):\n%s", freed, m.Render())
 	}
 }
 
 func TestColourAndWidth(t *testing.T) {
 	db := openIndex(t)
 	m, _ := newModel(t, db, true)
-	if !strings.Contains(m.View(), "\x1b[7m") {
+	if !strings.Contains(m.Render(), "\x1b[7m") {
 		t.Errorf("no reverse video on the cursor line with colour allowed")
 	}
 	m.Update(tea.WindowSizeMsg{Width: 40, Height: 8})
 	m2 := New(m.repos, m.plan, m.now, false)
 	m2.Update(tea.WindowSizeMsg{Width: 40, Height: 8})
-	lines := strings.Split(m2.View(), "\n")
+	lines := strings.Split(m2.Render(), "\n")
 	if len(lines) > 8 {
-		t.Errorf("view has %d lines for a height of 8:\n%s", len(lines), m2.View())
+		t.Errorf("view has %d lines for a height of 8:\n%s", len(lines), m2.Render())
 	}
 	for _, l := range lines {
 		if w := runewidth.StringWidth(l); w > 40 {
