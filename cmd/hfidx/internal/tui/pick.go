@@ -96,7 +96,7 @@ func (m *Model) cancelChecked() bool { return m.checked[0] }
 func (m *Model) Selection() *query.Selection {
 	sel := &query.Selection{Revisions: map[query.RevisionKey]bool{}, Repos: map[string]bool{}}
 	for i, it := range m.items {
-		if !m.checked[i] {
+		if !m.checked[i] || it.kind == itemCancel {
 			continue
 		}
 		r := &m.repos[it.repo]
@@ -387,7 +387,7 @@ func (m *Model) listLines() ([]string, int) {
 			box := m.repoBox(it.repo, i)
 			text = pointer + box + " " + query.RepoLine(r, m.now)
 			if len(r.Revisions) == 0 {
-				text += " (no revisions: the whole repo)"
+				text += " (no revisions)"
 			}
 			sgr = "1"
 		case itemRevision:

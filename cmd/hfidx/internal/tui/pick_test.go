@@ -40,8 +40,10 @@ rev 5555555555555555555555555555555555555555
 file x.bin "x" time=100
 `
 
-// index builds the cache of spec and returns its open index.
-func openIndex(t *testing.T) *sqlx.DB {
+// openIndex builds the cache of spec and returns its open index.
+func openIndex(t testing.TB) *sqlx.DB { return openIndexOf(t, spec) }
+
+func openIndexOf(t testing.TB, spec string) *sqlx.DB {
 	t.Helper()
 	c, err := cachetest.Parse(spec)
 	if err != nil {
@@ -300,4 +302,100 @@ func TestColourAndWidth(t *testing.T) {
 	if l := cursorLine(t, m2); !strings.Contains(l, "33333333") {
 		t.Errorf("after 6 downs the cursor line is %q, want 33333333 in sight", l)
 	}
+}
+
+// An empty cache lists only the cancel entry, unchecked.
+func TestEmptyCache(t *testing.T) {
+	db := openIndexOf(t, "")
+	m, calls := newModel(t, db, false)
+	lines := strings.Split(m.Render(), "\n")
+	if len(lines) != 5 || lines[3] != "> [ ] None of the following (cancel the deletion)" {
+		t.Errorf("view of an empty cache:\n%s\nwant the cancel entry alone", m.Render())
+	}
+	press(m, keyDown, keySpace)
+	if m.Expectations() != "Nothing will be deleted (cancel is checked)." || *calls != 0 {
+		t.Errorf("Expectations() = %q after %d plans", m.Expectations(), *calls)
+	}
+}
+
+// A repo without revisions is an entry of its own: checking it selects the
+// repo whole, and the plan removes its folder.
+func TestRepoWithoutRevisions(t *testing.T) {
+	db := openIndexOf(t, `
+repo model org/empty
+orphan "0123456789"
+repo model org/full
+rev 1111111111111111111111111111111111111111
+file a.bin "aaaa"
+`)
+	m, _ := newModel(t, db, false)
+	press(m, keyDown)
+	if l := cursorLine(t, m); !strings.Contains(l, "[ ] Model org/empty") || !strings.HasSuffix(l, "(no revisions)") {
+		t.Fatalf("cursor line %q, want the repo without revisions", l)
+	}
+	press(m, keySpace)
+	sel := m.Selection()
+	if !sel.Repos["models--org--empty"] || len(sel.Repos) != 1 || len(sel.Revisions) != 0 {
+		t.Fatalf("Selection() = %+v, want the repo models--org--empty whole", sel)
+	}
+	p, err := query.MakePlan(db, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Repos) != 1 || !strings.HasSuffix(p.Repos[0], "models--org--empty") {
+		t.Errorf("plan removes %q, want the folder models--org--empty", p.Repos)
+	}
+	if got, want := m.Expectations(), "0 revision(s) and 1 repo(s) selected, freeing "+query.FormatSize(p.ExpectedFreedSize)+"."; got != want {
+		t.Errorf("Expectations() = %q, want %q", got, want)
+	}
+	press(m, keyDown, keyDown, keySpace) // org/full's only revision: with it, two repos go.
+	if freed, _ := m.Freed(); freed != p.ExpectedFreedSize+4 {
+		t.Errorf("freed with org/full's revision = %d, want %d", freed, p.ExpectedFreedSize+4)
+	}
+}
+
+// FuzzKeys presses any sequence of keys, at any size: the list never
+// panics, the cursor stays on a shown entry, no line is wider than the
+// terminal, and the freed size at the top is always the plan's.
+func FuzzKeys(f *testing.F) {
+	f.Add([]byte{1, 1, 4, 1, 4, 0, 4}, uint8(80), uint8(24))
+	f.Add([]byte{6, 9, 9, 7, 1, 4, 8, 3}, uint8(20), uint8(3))
+	f.Add([]byte{4, 5}, uint8(0), uint8(0))
+	db := openIndex(f)
+	repos, err := query.LoadChoices(db, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	keys := []tea.KeyPressMsg{keyUp, keyDown, {Code: tea.KeyPgUp}, {Code: tea.KeyPgDown}, keySpace, keyEnter,
+		runes("/"), keyEsc, {Code: tea.KeyBackspace}, runes("a"), runes("2"), runes("x"), {Code: tea.KeyHome}, {Code: tea.KeyEnd}}
+	f.Fuzz(func(t *testing.T, presses []byte, width, height uint8) {
+		m := New(repos, func(s *query.Selection) (*query.Plan, error) { return query.MakePlan(db, s) }, 10_000, false)
+		m.Update(tea.WindowSizeMsg{Width: int(width), Height: int(height)})
+		for _, p := range presses {
+			m.Update(keys[int(p)%len(keys)])
+			if m.Outcome() != Pending {
+				m.outcome = Pending // keep going: enter only ends the program
+			}
+			if !m.visible(m.cursor) {
+				t.Fatalf("cursor on hidden item %d (filter %q)", m.cursor, m.filter)
+			}
+			for _, l := range strings.Split(m.Render(), "\n") {
+				if w := runewidth.StringWidth(l); width > 0 && w > int(width) {
+					t.Fatalf("line %q is %d wide, terminal %d", l, w, width)
+				}
+			}
+		}
+		sel := m.Selection()
+		var want int64
+		if !sel.Empty() {
+			p, err := query.MakePlan(db, sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = p.ExpectedFreedSize
+		}
+		if got, err := m.Freed(); err != nil || got != want {
+			t.Fatalf("Freed() = %d, %v; the plan of the selection frees %d", got, err, want)
+		}
+	})
 }
