@@ -41,11 +41,21 @@ const editFileHeader = `# INSTRUCTIONS
 // edit: the instructions, the kill switch, then for each repo a line
 // `# <Type> <repo_id> (<size>, used <when>)` and one line per revision,
 // `#    <hash> # Refs: <refs> # modified <when>`, commented out unless the
-// revision is in selected (then without the '#'). A repo without revisions
+// revision is in selected (then without the '#'); a hash cached in several
+// repos is written `<cache_id>@<hash>`. A repo without revisions
 // gets one line naming it whole (its cache id), so it can be deleted too.
 // Times are rendered relative to now (Unix seconds). The text has no
 // trailing newline, as the legacy file. It never fails.
 func EditFile(repos []ChoiceRepo, selected map[RevisionKey]bool, now float64) string {
+	// A commit cached in several repos is written <type>/<id>@<hash>, so
+	// that its line names one revision (a bare hash would be refused as
+	// ambiguous).
+	seen := map[string]int{}
+	for _, r := range repos {
+		for _, v := range r.Revisions {
+			seen[strings.ToLower(v.Hash)]++
+		}
+	}
 	var b strings.Builder
 	b.WriteString(editFileHeader)
 	for i := range repos {
@@ -66,6 +76,9 @@ func EditFile(repos []ChoiceRepo, selected map[RevisionKey]bool, now float64) st
 				b.WriteString("\n    ")
 			} else {
 				b.WriteString("\n#    ")
+			}
+			if seen[strings.ToLower(v.Hash)] > 1 {
+				b.WriteString(oneLine(r.CacheID) + "@")
 			}
 			b.WriteString(oneLine(v.Hash))
 			b.WriteString(" # Refs: ")

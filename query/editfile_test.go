@@ -149,9 +149,9 @@ func FuzzEditFileRoundTrip(f *testing.F) {
 			{Folder: "a", CacheID: "model/" + repoID, RepoType: "model", RepoID: repoID, Revisions: []ChoiceRevision{
 				{Hash: hash, Refs: []string{ref}}, {Hash: hash + "2", Refs: nil}}},
 			{Folder: "b", CacheID: "dataset/" + repoID, RepoType: "dataset", RepoID: repoID,
-				Revisions: []ChoiceRevision{{Hash: hash, Refs: []string{ref, ref}}}},
+				Revisions: []ChoiceRevision{{Hash: hash + "b", Refs: []string{ref, ref}}}},
 		}
-		keys := []RevisionKey{{"a", hash}, {"a", hash + "2"}, {"b", hash}}
+		keys := []RevisionKey{{"a", hash}, {"a", hash + "2"}, {"b", hash + "b"}}
 		sel := map[RevisionKey]bool{}
 		want := []string{}
 		for i, k := range keys {
@@ -165,4 +165,30 @@ func FuzzEditFileRoundTrip(f *testing.F) {
 			t.Fatalf("ParseEditFile(EditFile(%q)) = %q, want %q\n%s", keys, got, want, text)
 		}
 	})
+}
+
+// A commit cached in two repos gets lines that name the repo, and the
+// parser reads them back as such targets.
+func TestEditFileSharedCommit(t *testing.T) {
+	repos := []ChoiceRepo{
+		{Folder: "models--org--a", CacheID: "model/org/a", RepoType: "model", RepoID: "org/a",
+			Revisions: []ChoiceRevision{{Hash: editHashA}, {Hash: editHashC}}},
+		{Folder: "models--org--b", CacheID: "model/org/b", RepoType: "model", RepoID: "org/b",
+			Revisions: []ChoiceRevision{{Hash: strings.ToUpper(editHashA)}}},
+	}
+	text := EditFile(repos, map[RevisionKey]bool{{"models--org--b", strings.ToUpper(editHashA)}: true, {"models--org--a", editHashC}: true}, editNow)
+	for _, want := range []string{"\n#    model/org/a@" + editHashA + " # Refs: (detached)", "\n    " + editHashC + " # Refs"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("EditFile lacks %q:\n%s", want, text)
+		}
+	}
+	got := ParseEditFile(text)
+	if want := []string{editHashC, "model/org/b@" + strings.ToUpper(editHashA)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseEditFile = %q, want %q", got, want)
+	}
+	for _, g := range got {
+		if _, ok, err := ParseTarget(g); !ok || err != nil {
+			t.Errorf("ParseTarget(%q) = %v, %v; want a target", g, ok, err)
+		}
+	}
 }
