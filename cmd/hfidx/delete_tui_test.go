@@ -43,7 +43,8 @@ type terminalRun struct {
 	tty  *os.File
 	cmd  *exec.Cmd
 	mu   sync.Mutex
-	out  bytes.Buffer
+	out  bytes.Buffer // what expect has not consumed yet
+	all  bytes.Buffer // everything
 	done chan error
 }
 
@@ -52,7 +53,16 @@ type terminalRun struct {
 func startOnTerminal(t *testing.T, env []string, args ...string) *terminalRun {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), append([]string{"HFIDX_TEST_MAIN=1", "TERM=xterm"}, env...)...)
+	// The caller's environment decides colour, editor, cache and index.
+	for _, e := range os.Environ() {
+		name, _, _ := strings.Cut(e, "=")
+		switch name {
+		case "NO_COLOR", "VISUAL", "EDITOR", "HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HFIDX_DB", "TERM", "TMPDIR":
+			continue
+		}
+		cmd.Env = append(cmd.Env, e)
+	}
+	cmd.Env = append(cmd.Env, append([]string{"HFIDX_TEST_MAIN=1", "TERM=xterm"}, env...)...)
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
 	if err != nil {
 		t.Skipf("no pseudo-terminal on this platform: %v", err)
@@ -64,6 +74,7 @@ func startOnTerminal(t *testing.T, env []string, args ...string) *terminalRun {
 			n, err := tty.Read(buf)
 			r.mu.Lock()
 			r.out.Write(buf[:n])
+			r.all.Write(buf[:n])
 			r.mu.Unlock()
 			if err != nil {
 				return
@@ -98,6 +109,25 @@ func (r *terminalRun) expect(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.t.Fatalf("the terminal never showed %q; it shows:\n%q", s, r.out.String())
+}
+
+// line returns what the terminal shows up to the end of the line.
+func (r *terminalRun) line() string {
+	r.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		got := r.out.String()
+		if i := strings.Index(got, "\r\n"); i >= 0 {
+			r.out.Next(i + 2)
+			r.mu.Unlock()
+			return got[:i]
+		}
+		r.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.t.Fatalf("the terminal never ended the line")
+	return ""
 }
 
 func (r *terminalRun) send(keys string) {
@@ -244,5 +274,78 @@ func TestDeleteListCtrlC(t *testing.T) {
 	}
 	if after := treeState(t, root); after != before {
 		t.Errorf("the cache changed after ctrl+c:\nbefore\n%s\nafter\n%s", before, after)
+	}
+}
+
+// TestEditFileOnTerminal: --disable-tui without an editor prints the
+// file's path and waits; the user edits it meanwhile, enter re-reads it,
+// y accepts, and the file stays until the deletion is confirmed.
+func TestEditFileOnTerminal(t *testing.T) {
+	root, env := ptyCache(t)
+	env = append(env, "EDITOR=", "VISUAL=", "TMPDIR="+t.TempDir())
+	r := startOnTerminal(t, env, "delete", "--disable-tui")
+	r.expect("File to edit: ")
+	path := r.line()
+	r.expect("Nothing selected. Done editing? [y/N] ")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the file to edit: %v", err)
+	}
+	edited := strings.Replace(string(data), "\n#    2222222222222222222222222222222222222222 ", "\n    2222222222222222222222222222222222222222 ", 1)
+	if edited == string(data) {
+		t.Fatalf("no commented line for revision 2222 in:\n%s", data)
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.send("\r")
+	r.expect("1 revision(s) selected, freeing 20.0. Done editing? [y/N] ")
+	r.send("y\r")
+	r.expect("About to delete 1 revision(s) totalling 20.0.")
+	r.expect("Proceed with deletion? [y/N] ")
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the file was removed before the deletion was confirmed: %v", err)
+	}
+	r.send("y\r")
+	code, rest := r.wait()
+	if code != 0 || !strings.Contains(rest, "Deleted 0 repo(s) and 1 revision(s); freed 20.0.") {
+		t.Fatalf("exit code %d, output %q", code, rest)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the file is still there after the deletion (%v)", err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "models--org--a", "snapshots", "2222222222222222222222222222222222222222")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("snapshot 2222 still there (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "models--org--a", "snapshots", "1111111111111111111111111111111111111111", "w.bin")); err != nil {
+		t.Errorf("revision 1111 should remain: %v", err)
+	}
+}
+
+// TestListColour: reverse video marks the cursor line, unless NO_COLOR
+// is set.
+func TestListColour(t *testing.T) {
+	for _, noColor := range []bool{false, true} {
+		_, env := ptyCache(t)
+		if !noColor {
+			kept := env[:0]
+			for _, e := range env {
+				if e != "NO_COLOR=1" {
+					kept = append(kept, e)
+				}
+			}
+			env = kept
+		}
+		r := startOnTerminal(t, env, "delete")
+		r.expect("None of the following (cancel the deletion)")
+		r.send(keyCtrlC)
+		r.wait()
+		r.mu.Lock()
+		all := r.all.String()
+		r.mu.Unlock()
+		styled := strings.Contains(all, "\x1b[7m") || strings.Contains(all, ";7m")
+		if styled == noColor {
+			t.Errorf("NO_COLOR set: %v; reverse video in the output: %v\n%q", noColor, styled, all)
+		}
 	}
 }
