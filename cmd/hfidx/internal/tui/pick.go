@@ -62,8 +62,6 @@ type Model struct {
 
 	outcome Outcome
 	freed   int64
-	planRev int
-	planRep int
 	planErr error
 }
 
@@ -280,7 +278,7 @@ func (m *Model) set(i int, on bool) {
 // replan asks the planner what the selection frees.
 func (m *Model) replan() {
 	sel := m.Selection()
-	m.freed, m.planRev, m.planRep, m.planErr = 0, 0, 0, nil
+	m.freed, m.planErr = 0, nil
 	if sel.Empty() {
 		return
 	}
@@ -290,7 +288,6 @@ func (m *Model) replan() {
 		return
 	}
 	m.freed = p.ExpectedFreedSize
-	m.planRev, m.planRep = len(sel.Revisions), len(sel.Repos)
 }
 
 // Expectations returns the line at the top of the list: what the
@@ -367,6 +364,12 @@ func (m *Model) Render() string {
 func (m *Model) listLines() ([]string, int) {
 	var lines []string
 	cur := 0
+	on := make([]int, len(m.repos)) // checked revisions per repo
+	for i, it := range m.items {
+		if it.kind == itemRevision && m.checked[i] {
+			on[it.repo]++
+		}
+	}
 	for i, it := range m.items {
 		if !m.visible(i) {
 			continue
@@ -384,7 +387,7 @@ func (m *Model) listLines() ([]string, int) {
 			text = pointer + m.box(i) + " None of the following (cancel the deletion)"
 		case itemRepo:
 			r := &m.repos[it.repo]
-			box := m.repoBox(it.repo, i)
+			box := m.repoBox(it.repo, i, on[it.repo])
 			text = pointer + box + " " + query.RepoLine(r, m.now)
 			if len(r.Revisions) == 0 {
 				text += " (no revisions)"
@@ -415,23 +418,13 @@ func (m *Model) box(i int) string {
 }
 
 // repoBox shows whether a repo's revisions are all, some or none checked.
-func (m *Model) repoBox(repo, i int) string {
-	if len(m.repos[repo].Revisions) == 0 {
+func (m *Model) repoBox(repo, i, on int) string {
+	switch n := len(m.repos[repo].Revisions); {
+	case n == 0:
 		return m.box(i)
-	}
-	on, n := 0, 0
-	for j, o := range m.items {
-		if o.kind == itemRevision && o.repo == repo {
-			n++
-			if m.checked[j] {
-				on++
-			}
-		}
-	}
-	switch on {
-	case 0:
+	case on == 0:
 		return "[ ]"
-	case n:
+	case on == n:
 		return "[x]"
 	}
 	return "[-]"
