@@ -61,7 +61,7 @@ func (c *deleteCmd) interactive(a *app) error {
 	return c.planAndRun(a, db, sel)
 }
 
-// terminal returns r as a file when it is a terminal.
+// terminal returns v as a file when it is a terminal.
 func terminal(v any) (*os.File, bool) {
 	f, ok := v.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
