@@ -6,3 +6,6 @@ CREATE TABLE sync_state (
     state      TEXT NOT NULL,   -- a line per folder listed, d <mtime_ns> <ctime_ns> "<path in the repo>" (-1 -1 when changed too recently to trust), and per ref file read, r "<path>" "<content>"
     cross_repo INTEGER NOT NULL DEFAULT 0 -- 1 when a file of another repo links one of its blobs or one of its files links a blob it does not hold
 );
+
+-- Commit hashes are looked up alone (delete targets, lookups).
+CREATE INDEX revisions_commit ON revisions(commit_hash);
