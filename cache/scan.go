@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -811,13 +810,7 @@ func (rs *repoScan) walkRefs(dir, rel string) {
 }
 
 func (rs *repoScan) readRef(p, name string) (string, bool) {
-	f, err := os.Open(p)
-	if err != nil {
-		rs.problem(p, "cannot read ref: %v", errText(err))
-		return "", false
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxRefSize+1))
+	b, err := readHead(p, maxRefSize+1)
 	if err != nil {
 		rs.problem(p, "cannot read ref: %v", errText(err))
 		return "", false
@@ -884,26 +877,6 @@ func (s *scanner) scanStore(emit func(Payload), warn func(Warning)) []DirStamp {
 		}
 	}
 	return stamps
-}
-
-// readDir lists dir, never through a symlink, sorted by name, with the
-// folder's own stat taken from the open folder before it is listed.
-func readDir(dir string) ([]fs.DirEntry, Stat, error) {
-	f, err := os.OpenFile(dir, os.O_RDONLY|openDirFlags, 0)
-	if err != nil {
-		return nil, Stat{}, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, Stat{}, err
-	}
-	if !fi.IsDir() {
-		return nil, Stat{}, syscall.ENOTDIR
-	}
-	des, err := f.ReadDir(-1)
-	sort.Slice(des, func(i, j int) bool { return des[i].Name() < des[j].Name() })
-	return des, statOf(fi), err
 }
 
 // readDir lists a folder of the repo and records its stamp.

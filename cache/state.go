@@ -2,8 +2,6 @@ package cache
 
 import (
 	"errors"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -268,12 +266,7 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 // readSmall reads a ref file as readRef does, up to one byte past the
 // largest ref.
 func readSmall(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxRefSize+1))
+	b, err := readHead(p, maxRefSize+1)
 	return string(b), err
 }
 
@@ -285,7 +278,7 @@ func (w *Walker) StoreUnchanged(stamps []DirStamp) bool {
 	}
 	base := filepath.Join(w.s.root, "blobs")
 	for _, d := range stamps {
-		st, err := lstat(filepath.Join(base, d.Rel))
+		st, err := statPath(filepath.Join(base, d.Rel), false)
 		if d.Mtime < 0 || err != nil || !st.Mode.IsDir() || st.Mtime.Nanos() != d.Mtime || st.Ctime.Nanos() != d.Ctime {
 			return false
 		}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -76,5 +78,46 @@ func TestStatPath(t *testing.T) {
 	}
 	if _, err := statPath(filepath.Join(dir, "missing"), true); !os.IsNotExist(err) {
 		t.Errorf("missing file: %v, want not exist", err)
+	}
+}
+
+// TestReadDir holds the raw listing against os.ReadDir: the same names in
+// the same order with the same types, and the folder's own stat.
+func TestReadDir(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 3000; i++ { // more than one getdents buffer
+		os.WriteFile(filepath.Join(dir, strings.Repeat("f", i%200+1)+strconv.Itoa(i)), nil, 0o644)
+	}
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.Symlink("sub", filepath.Join(dir, "link"))
+	os.WriteFile(filepath.Join(dir, "caf\xe9\n"), nil, 0o644)
+	got, st, err := readDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Name() != want[i].Name() || got[i].Type() != want[i].Type() || got[i].IsDir() != want[i].IsDir() {
+			t.Fatalf("entry %d: %q %v, want %q %v", i, got[i].Name(), got[i].Type(), want[i].Name(), want[i].Type())
+		}
+	}
+	if fi, err := got[0].Info(); err != nil || fi.Name() != want[0].Name() {
+		t.Errorf("Info: %v %v", fi, err)
+	}
+	self, _ := lstat(dir)
+	if st.Ino != self.Ino || st.Mtime != self.Mtime || !st.Mode.IsDir() {
+		t.Errorf("folder stat %+v, want %+v", st, self)
+	}
+	if _, _, err := readDir(filepath.Join(dir, "link")); err == nil {
+		t.Error("readDir followed a symlink")
+	}
+	if _, _, err := readDir(filepath.Join(dir, "f0")); err == nil {
+		t.Error("readDir listed a file")
 	}
 }

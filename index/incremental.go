@@ -210,8 +210,10 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		return st, err
 	}
 	done = true
-	if err := counts(db, &st); err != nil {
-		return st, &IndexError{dbPath, err}
+	if opts.Summary {
+		if err := counts(db, &st); err != nil {
+			return st, &IndexError{dbPath, err}
+		}
 	}
 	st.Duration = time.Since(start)
 	st.Seconds = st.Duration.Seconds()

@@ -379,7 +379,7 @@ func TestIncrementalSkipsUnchanged(t *testing.T) {
 	time.Sleep(racy + 10*time.Millisecond)
 	db := filepath.Join(dir, "index.db")
 	opts := Options{RacyWindow: racy}
-	first, err := Sync(root, db, opts)
+	first, err := Sync(root, db, Options{RacyWindow: racy, Summary: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,9 @@ type Options struct {
 	SkipBlobStats bool
 	// RacyWindow is passed to the scan (see cache.Options).
 	RacyWindow time.Duration
+	// Summary fills the counts and sizes of Stats from the index written;
+	// without it only the sync's own figures are set.
+	Summary bool
 	// Progress, when set, is called after each top-level entry of the cache
 	// with the number done, the total, and how many files and blobs were
 	// read so far, from one goroutine.
@@ -222,10 +225,14 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		return st, &IndexError{dbPath, err}
 	}
 	carryOver(db, dbPath)
-	if err := counts(db, &st); err != nil {
+	if err := db.Get(&st.Rescanned, `SELECT count(*) FROM repos`); err != nil {
 		return st, &IndexError{dbPath, err}
 	}
-	st.Rescanned = st.Repos
+	if opts.Summary {
+		if err := counts(db, &st); err != nil {
+			return st, &IndexError{dbPath, err}
+		}
+	}
 	if err := db.Close(); err != nil {
 		return st, &IndexError{dbPath, err}
 	}

@@ -19,7 +19,7 @@ func (c *syncCmd) Run(a *app) error {
 	if a.NoSync {
 		return usagef("drop --no-sync", "sync cannot run with --no-sync")
 	}
-	a.syncOpts.Rebuild, a.syncOpts.SkipBlobStats = c.Rebuild, c.SkipBlobs
+	a.syncOpts.Rebuild, a.syncOpts.SkipBlobStats, a.syncOpts.Summary = c.Rebuild, c.SkipBlobs, true
 	_, _, st, err := a.sync()
 	if err != nil {
 		return err
