@@ -49,7 +49,6 @@ func readDir(dir string) ([]fs.DirEntry, Stat, error) {
 	return des, statOf(fi), err
 }
 
-
 // readHead reads at most limit bytes from the start of the file at path.
 func readHead(path string, limit int) ([]byte, error) {
 	f, err := os.Open(path)
