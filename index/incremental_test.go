@@ -418,3 +418,41 @@ func TestIncrementalSkipsUnchanged(t *testing.T) {
 		t.Fatalf("sync_state has %d rows (%v), want one per repo (%d)", n, err, first.Repos)
 	}
 }
+
+// TestSyncKeepsSchema checks that a full sync, which drops the secondary
+// indexes while it loads rows, leaves the same schema objects a fresh
+// index has.
+func TestSyncKeepsSchema(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "hub")
+	cachetest.Build(t, root, cachetest.Random(7, cachetest.RandomOptions{Repos: 3}))
+	synced := filepath.Join(dir, "synced.db")
+	if _, err := Sync(root, synced, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(dir, "fresh.db")
+	db, err := schema.Create(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	objects := func(path string) []string {
+		db, err := sqlx.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var out []string
+		if err := db.Select(&out, `SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want, got := objects(fresh), objects(synced)
+	if d := diffLines(want, got); d != "" {
+		t.Fatalf("schema after sync differs from a fresh index (- fresh, + synced):\n%s", d)
+	}
+	if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "index files_blob:") }) {
+		t.Fatalf("no files_blob index in %v", got)
+	}
+}

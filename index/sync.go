@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -176,6 +177,10 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 			os.Remove(tmp)
 		}
 	}()
+	indexes, err := dropIndexes(db)
+	if err != nil {
+		return st, &IndexError{dbPath, err}
+	}
 	w, err := newWriter(db)
 	if err != nil {
 		return st, &IndexError{dbPath, err}
@@ -221,6 +226,12 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		"store_state":   cache.State{Dirs: storeStamps}.Encode(),
 		"hfidx_version": Version,
 	}
+	for _, q := range indexes {
+		if _, err := w.tx.Exec(q); err != nil {
+			w.tx.Rollback()
+			return st, &IndexError{dbPath, err}
+		}
+	}
 	if err := w.finish(meta); err != nil {
 		return st, &IndexError{dbPath, err}
 	}
@@ -246,6 +257,29 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 	st.Duration = time.Since(start)
 	st.Seconds = st.Duration.Seconds()
 	return st, nil
+}
+
+// dropIndexes drops the secondary indexes of a fresh, empty index and
+// returns the statements (as the schema wrote them) that create them
+// again: built once over the loaded rows, they cost less than kept up to
+// date row by row. Indexes behind UNIQUE constraints stay: the writer
+// looks blobs and payloads up by path.
+func dropIndexes(db *sqlx.DB) ([]string, error) {
+	var idx []struct {
+		Name string `db:"name"`
+		SQL  string `db:"sql"`
+	}
+	if err := db.Select(&idx, `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid`); err != nil {
+		return nil, err
+	}
+	var create []string
+	for _, x := range idx {
+		if _, err := db.Exec(`DROP INDEX "` + strings.ReplaceAll(x.Name, `"`, `""`) + `"`); err != nil {
+			return nil, err
+		}
+		create = append(create, x.SQL)
+	}
+	return create, nil
 }
 
 // entryCount is how many files and blobs an entry's scan read.
