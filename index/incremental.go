@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -67,7 +68,7 @@ var deleteRepo = []string{
 // the error says why.
 func incremental(root, dbPath string, opts Options, start time.Time) (Stats, error) {
 	st := Stats{CacheDir: root, Index: dbPath, Mode: "incremental"}
-	db, err := schema.OpenWritable(dbPath)
+	db, err := schema.OpenSyncing(dbPath)
 	if err != nil {
 		return st, fmt.Errorf("the index cannot be updated in place: %v", err)
 	}
@@ -100,14 +101,16 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 			w.tx.Rollback()
 		}
 	}()
-	// Take the write lock now, so that nothing changes what is read below.
-	if _, err := w.tx.Exec(`UPDATE meta SET value = value WHERE key = 'cache_dir'`); err != nil {
-		return st, err
-	}
+	// The transaction holds the write lock from its start (BEGIN
+	// IMMEDIATE), so nothing changes what is read below. changed tells
+	// whether anything is written; if not, nothing is committed.
+	changed := false
 	if walker.Store() {
-		if err := refreshStore(w.tx, walker, meta["store_state"]); err != nil {
+		moved, err := refreshStore(w.tx, walker, meta["store_state"])
+		if err != nil {
 			return st, err
 		}
+		changed = moved
 	}
 	var known []knownRepo
 	if err := w.tx.Select(&known, `SELECT r.id, r.folder, r.atime, r.damaged, r.link_target,
@@ -121,6 +124,10 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		byFolder[known[i].Folder] = &known[i]
 	}
 	// Entries that are not repos are listed again every time.
+	before, err := loose(w.tx)
+	if err != nil {
+		return st, err
+	}
 	for _, q := range []string{`DELETE FROM warnings WHERE repo IS NULL`, `DELETE FROM incomplete_files WHERE repo IS NULL`} {
 		if _, err := w.tx.Exec(q); err != nil {
 			return st, err
@@ -159,8 +166,11 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 			seen[name] = true
 			if o.refresh != nil {
 				st.Unchanged++
-				return applyRefresh(w.tx, checks[i], o.refresh)
+				moved, err := applyRefresh(w.tx, checks[i], o.refresh)
+				changed = changed || moved
+				return err
 			}
+			changed = changed || o.entry.Repo != nil || byFolder[name] != nil
 			if k := byFolder[name]; k != nil {
 				if k.Cross {
 					return fmt.Errorf("%s, linked with another repo, changed", name)
@@ -195,10 +205,28 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 			return st, err
 		}
 		st.Removed++
+		changed = true
 	}
 	// Digests of files no longer in the cache go, as a full sync drops them.
-	if _, err := w.tx.Exec(`DELETE FROM verified WHERE (dev, ino, size) NOT IN (SELECT dev, ino, size FROM blobs)`); err != nil {
+	res, err := w.tx.Exec(`DELETE FROM verified WHERE (dev, ino, size) NOT IN (SELECT dev, ino, size FROM blobs)`)
+	if err != nil {
 		return st, err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		changed = true
+	}
+	if !changed && len(w.pending) == 0 {
+		if after, err := loose(w.tx); err != nil || after != before {
+			changed = true
+		}
+	} else {
+		changed = true
+	}
+	if !changed {
+		// Nothing to write: the index is current as it is.
+		done = true
+		w.tx.Rollback()
+		return summarise(db, dbPath, opts, start, st)
 	}
 	st.Duration = time.Since(start)
 	if err := w.finish(map[string]string{
@@ -210,6 +238,10 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		return st, err
 	}
 	done = true
+	return summarise(db, dbPath, opts, start, st)
+}
+
+func summarise(db *sqlx.DB, dbPath string, opts Options, start time.Time, st Stats) (Stats, error) {
 	if opts.Summary {
 		if err := counts(db, &st); err != nil {
 			return st, &IndexError{dbPath, err}
@@ -218,6 +250,16 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 	st.Duration = time.Since(start)
 	st.Seconds = st.Duration.Seconds()
 	return st, nil
+}
+
+// loose renders the rows of top-level entries that are not repos, which
+// an incremental sync rewrites every time, to tell whether they changed.
+func loose(tx *sqlx.Tx) (string, error) {
+	var rows []string
+	err := tx.Select(&rows, `SELECT 'w ' || entry || ' ' || path || ' ' || message FROM warnings WHERE repo IS NULL
+		UNION ALL SELECT 'i ' || path || ' ' || entry || ' ' || size || ' ' || mtime FROM incomplete_files WHERE repo IS NULL
+		ORDER BY 1`)
+	return strings.Join(rows, "\n"), err
 }
 
 func removeRepo(tx *sqlx.Tx, id int64) error {
@@ -266,40 +308,43 @@ func loadChecks(tx *sqlx.Tx, entries []fs.DirEntry, byFolder map[string]*knownRe
 	return out, rows.Err()
 }
 
-// applyRefresh writes what moved in an unchanged repo.
-func applyRefresh(tx *sqlx.Tx, c *checked, ref *cache.Refresh) error {
+// applyRefresh writes what moved in an unchanged repo and reports
+// whether anything did.
+func applyRefresh(tx *sqlx.Tx, c *checked, ref *cache.Refresh) (bool, error) {
+	moved := ref.State != nil
 	if a := ref.Stat.Atime.Float(); a != c.repo.Atime {
+		moved = true
 		if _, err := tx.Exec(`UPDATE repos SET atime = ? WHERE id = ?`, a, c.repo.ID); err != nil {
-			return err
+			return moved, err
 		}
 	}
 	for _, b := range ref.Blobs {
 		s := b.Stat
 		if _, err := tx.Exec(`UPDATE blobs SET size = ?, usage = ?, atime = ?, mtime = ?, nlink = ? WHERE path = ?`,
 			s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(), int64(s.Nlink), b.Path); err != nil {
-			return err
+			return moved, err
 		}
 	}
 	for _, in := range ref.Incomplete {
 		if _, err := tx.Exec(`UPDATE incomplete_files SET size = ?, mtime = ? WHERE path = ?`,
 			in.Stat.Size, in.Stat.Mtime.Float(), in.Path); err != nil {
-			return err
+			return moved, err
 		}
 	}
 	if ref.State != nil {
 		if _, err := tx.Exec(`UPDATE sync_state SET state = ? WHERE repo = ?`, ref.State.Encode(), c.repo.ID); err != nil {
-			return err
+			return moved, err
 		}
 	}
-	return nil
+	return moved, nil
 }
 
 // refreshStore reads again the stats of the store's payloads when none of
 // its folders changed; otherwise it asks for a full sync.
-func refreshStore(tx *sqlx.Tx, walker *cache.Walker, state string) error {
+func refreshStore(tx *sqlx.Tx, walker *cache.Walker, state string) (bool, error) {
 	s, err := cache.ParseState(state)
 	if err != nil || !walker.StoreUnchanged(s.Dirs) {
-		return errors.New("the shared blob store changed")
+		return false, errors.New("the shared blob store changed")
 	}
 	var payloads []struct {
 		ID    int64   `db:"id"`
@@ -310,20 +355,22 @@ func refreshStore(tx *sqlx.Tx, walker *cache.Walker, state string) error {
 		Mtime float64 `db:"mtime"`
 	}
 	if err := tx.Select(&payloads, `SELECT id, path, size, usage, atime, mtime FROM payloads`); err != nil {
-		return err
+		return false, err
 	}
+	moved := false
 	for _, p := range payloads {
 		st, err := cache.Lstat(p.Path)
 		if err != nil || !st.Mode.IsRegular() {
-			return errors.New("a payload of the shared blob store changed")
+			return false, errors.New("a payload of the shared blob store changed")
 		}
 		if st.Size == p.Size && st.Usage == p.Usage && st.Atime.Float() == p.Atime && st.Mtime.Float() == p.Mtime {
 			continue
 		}
+		moved = true
 		if _, err := tx.Exec(`UPDATE payloads SET size = ?, usage = ?, atime = ?, mtime = ? WHERE id = ?`,
 			st.Size, st.Usage, st.Atime.Float(), st.Mtime.Float(), p.ID); err != nil {
-			return err
+			return moved, err
 		}
 	}
-	return nil
+	return moved, nil
 }

@@ -387,9 +387,19 @@ func TestIncrementalSkipsUnchanged(t *testing.T) {
 		t.Fatalf("first sync is %s, want full", first.Mode)
 	}
 	time.Sleep(racy + 10*time.Millisecond)
+	before, _ := os.ReadFile(db)
+	beforeInfo, _ := os.Stat(db)
 	st, err := Sync(root, db, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(db)
+	afterInfo, _ := os.Stat(db)
+	if string(before) != string(after) || !beforeInfo.ModTime().Equal(afterInfo.ModTime()) {
+		t.Errorf("a sync with nothing to write changed the index file")
+	}
+	if CheckedAt(db).Before(afterInfo.ModTime()) {
+		t.Errorf("CheckedAt %v is before the index's last write %v", CheckedAt(db), afterInfo.ModTime())
 	}
 	if st.Mode != "incremental" || st.Rescanned != 0 || st.Unchanged != first.Repos-first.Damaged {
 		t.Fatalf("unchanged cache: mode %s, %d listed again, %d unchanged; want incremental, 0, %d (%s)",

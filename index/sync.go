@@ -130,6 +130,7 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 	default:
 		ist, err := incremental(root, dbPath, opts, start)
 		if err == nil {
+			touch(dbPath + ".lock")
 			return ist, nil
 		}
 		var ie *IndexError
@@ -138,7 +139,29 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 		}
 		st.Reason = err.Error()
 	}
-	return full(root, dbPath, opts, start, st)
+	st, err = full(root, dbPath, opts, start, st)
+	if err == nil {
+		touch(dbPath + ".lock")
+	}
+	return st, err
+}
+
+// touch sets the modification time of the index's lock file to now: it
+// tells when a sync last found the index current, even one that had
+// nothing to write (see CheckedAt).
+func touch(path string) {
+	now := time.Now()
+	os.Chtimes(path, now, now)
+}
+
+// CheckedAt returns when a sync last brought the index at dbPath up to
+// date, or the zero time if unknown.
+func CheckedAt(dbPath string) time.Time {
+	fi, err := os.Stat(dbPath + ".lock")
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
 }
 
 // lockIndex takes an exclusive lock on <index>.lock, waiting for another
