@@ -122,6 +122,13 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 		return st, &IndexError{dbPath, err}
 	}
 	defer unlock()
+	// Temporary files of earlier syncs killed before their rename: syncs of
+	// this index wait for each other, so none is in use.
+	if stale, err := filepath.Glob(globEscape(tmpPrefix(dbPath)) + "*"); err == nil {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
 	switch {
 	case opts.Rebuild:
 		st.Reason = "rebuild asked for"
@@ -144,6 +151,24 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 		touch(dbPath + ".lock")
 	}
 	return st, err
+}
+
+// tmpPrefix starts the name of the file a full sync writes before renaming
+// it over the index.
+func tmpPrefix(dbPath string) string {
+	return filepath.Join(filepath.Dir(dbPath), "."+filepath.Base(dbPath)+".tmp-")
+}
+
+// globEscape quotes the pattern characters of a path for filepath.Glob.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // touch sets the modification time of the index's lock file to now: it
@@ -185,9 +210,7 @@ func lockIndex(dbPath string) (func(), error) {
 // it over dbPath.
 func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, error) {
 	st.Mode = "full"
-	dir := filepath.Dir(dbPath)
-	tmp := filepath.Join(dir, "."+filepath.Base(dbPath)+".tmp-"+strconv.Itoa(os.Getpid()))
-	os.Remove(tmp)
+	tmp := tmpPrefix(dbPath) + strconv.Itoa(os.Getpid())
 	db, err := schema.Create(tmp)
 	if err != nil {
 		os.Remove(tmp)
