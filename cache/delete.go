@@ -103,9 +103,9 @@ var shapes = map[string]struct {
 	min, max int
 	folder   string
 }{
-	"repo":     {1, 1, ""},
-	"snapshot": {3, 3, "snapshots"},
-	"ref":      {3, 64, "refs"},
+	"repo":       {1, 1, ""},
+	"snapshot":   {3, 3, "snapshots"},
+	"ref":        {3, 64, "refs"},
 	"blob":       {3, 3, "blobs"},
 	"file":       {4, 4096, "snapshots"},
 	"incomplete": {3, 3, "blobs"},
