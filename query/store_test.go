@@ -389,15 +389,28 @@ func TestRandomStoreDeletes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var revs []query.RevisionKey
-			if err := db.Select(&revs, `SELECT r.folder AS folder, v.commit_hash AS hash FROM revisions v JOIN repos r ON r.id = v.repo`); err != nil {
+			var revs []struct {
+				query.RevisionKey
+				Excl int64 `db:"exclusive_size"`
+			}
+			if err := db.Select(&revs, `SELECT r.folder AS folder, u.commit_hash AS hash, u.exclusive_size
+				FROM revision_usage u JOIN repos r ON r.id = u.repo`); err != nil {
 				t.Fatal(err)
 			}
 			rng := rand.New(rand.NewSource(seed))
 			sel := query.NewSelection()
 			for _, k := range revs {
+				one := query.NewSelection()
+				one.Revisions[k.RevisionKey] = true
+				p, err := query.MakePlan(db, one)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.ExpectedFreedSize != k.Excl {
+					t.Errorf("seed %d: %s@%s exclusive_size %d, plan frees %d", seed, k.Folder, k.Hash, k.Excl, p.ExpectedFreedSize)
+				}
 				if rng.Intn(3) == 0 {
-					sel.Revisions[k] = true
+					sel.Revisions[k.RevisionKey] = true
 				}
 			}
 			p, err := query.MakePlan(db, sel)
