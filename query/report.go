@@ -12,14 +12,14 @@ import (
 // HFCacheInfo. SizeOnDisk keeps the library's meaning (healthy repos only);
 // what damaged repos hold is reported beside it.
 type Report struct {
-	SizeOnDisk        int64        `json:"size_on_disk"`
-	DamagedSizeOnDisk int64        `json:"damaged_size_on_disk"`
+	SizeOnDisk        int64 `json:"size_on_disk"`
+	DamagedSizeOnDisk int64 `json:"damaged_size_on_disk"`
 	// Usage is the allocated bytes of every blob, copy and store payload
 	// in the cache, each inode once.
-	Usage int64 `json:"usage"`
-	Repos             []Repo       `json:"repos"`
-	Warnings          []string     `json:"warnings"`
-	IncompleteFiles   []Incomplete `json:"incomplete_files"`
+	Usage           int64        `json:"usage"`
+	Repos           []Repo       `json:"repos"`
+	Warnings        []string     `json:"warnings"`
+	IncompleteFiles []Incomplete `json:"incomplete_files"`
 }
 
 // Repo is one repo of a Report (huggingface_hub's CachedRepoInfo).
