@@ -52,7 +52,7 @@ func (c *deleteCmd) Run(a *app) error {
 	for _, r := range raw {
 		t, ok, err := query.ParseTarget(r)
 		if err != nil {
-			return usagef("targets are commit hashes, model/org/name[@hash] or hf://[type/]org/name", "%v", err)
+			return usagef("targets are commit hashes, model/org/name[@hash], hf://[type/]org/name, or files: hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB", "%v", err)
 		}
 		if ok {
 			targets = append(targets, t)
