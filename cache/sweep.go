@@ -388,8 +388,9 @@ func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, 
 		}
 	}
 	for _, l := range links {
-		// A live link the manifest lacks protects the payload too.
-		if ok, err := validRef(d.Root, p, l); err == nil && ok {
+		// A live link the manifest lacks protects the payload too, whatever
+		// its folder's name; if it cannot be checked again, it still does.
+		if ok, err := linksTo(filepath.Join(d.Root, filepath.FromSlash(l)), p); ok || err != nil {
 			live[l] = true
 		}
 	}
@@ -482,7 +483,12 @@ func validRef(root, payload, line string) (bool, error) {
 	if len(parts) != 3 || !manifestRepoRe.MatchString(parts[0]) || parts[1] != "blobs" || parts[2] == "" {
 		return false, nil
 	}
-	p := filepath.Join(root, parts[0], parts[1], parts[2])
+	return linksTo(filepath.Join(root, parts[0], parts[1], parts[2]), payload)
+}
+
+// linksTo reports whether p is a symlink whose lexical target is payload;
+// a missing p is false, any other error is returned.
+func linksTo(p, payload string) (bool, error) {
 	fi, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
