@@ -300,7 +300,7 @@ func (d *Deletion) realDirs(parts []string) error {
 	return nil
 }
 
-func (d *Deletion) repo(folder string, items []item, res *DeleteResult) (err error) {
+func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
 	var blobs, repos, later []item
 	for _, it := range items {
 		switch it.kind {
@@ -318,40 +318,27 @@ func (d *Deletion) repo(folder string, items []item, res *DeleteResult) (err err
 			return err
 		}
 	}
-	// Leftovers and interrupted downloads go after the entries, before a
-	// whole repo.
-	defer func() {
-		if err == nil {
-			for _, it := range later {
-				if err = d.remove(it, res); err != nil {
-					return
-				}
+	if len(blobs) > 0 {
+		// Re-check just before unlinking: a snapshot written since the
+		// plan may link a planned blob again.
+		linked := linkedBlobs(d.Root, folder)
+		for _, it := range blobs {
+			if linked[it.path] {
+				res.Kept = append(res.Kept, it.path)
+				continue
+			}
+			if err := d.remove(it, res); err != nil {
+				return err
 			}
 		}
-	}()
-	// Whole repos go last, after any of their own entries a plan names.
-	defer func() {
-		if err == nil {
-			for _, it := range repos {
-				if err = d.remove(it, res); err != nil {
-					return
-				}
-			}
-		}
-	}()
-	if len(blobs) == 0 {
-		return nil
 	}
-	// Re-check just before unlinking: a snapshot written since the plan
-	// may link a planned blob again.
-	linked := linkedBlobs(d.Root, folder)
-	for _, it := range blobs {
-		if linked[it.path] {
-			res.Kept = append(res.Kept, it.path)
-			continue
-		}
-		if err := d.remove(it, res); err != nil {
-			return err
+	// Then leftovers and interrupted downloads; whole repos go last, after
+	// any of their own entries a plan names.
+	for _, group := range [][]item{later, repos} {
+		for _, it := range group {
+			if err := d.remove(it, res); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -141,3 +141,37 @@ func TestExecuteRefusesBadShapes(t *testing.T) {
 		t.Errorf("payload touched: %v", err)
 	}
 }
+
+// TestLeftoversBeforeWholeRepo: an interrupted download and a leftover of a
+// repo removed whole are removed (and measured) before the folder goes.
+func TestLeftoversBeforeWholeRepo(t *testing.T) {
+	c, err := cachetest.Parse(`repo model o/a
+rev 1111111111111111111111111111111111111111
+file x "x"
+incomplete abc size=50
+noexist 2222222222222222222222222222222222222222 y
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "hub")
+	cachetest.Build(t, root, c)
+	root, _ = filepath.EvalSymlinks(root)
+	repo := filepath.Join(root, "models--o--a")
+	inc := filepath.Join(repo, "blobs", "abc.incomplete")
+	ne := filepath.Join(repo, ".no_exist", "2222222222222222222222222222222222222222")
+	res, err := (&Deletion{Root: root, Repos: []string{repo}, Incomplete: []string{inc}, Leftovers: []string{ne}}).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, r := range res.Removed {
+		kinds = append(kinds, r.Kind)
+		if r.Kind == "incomplete" && r.Size != 50 {
+			t.Errorf("incomplete measured %d bytes, want 50", r.Size)
+		}
+	}
+	if strings.Join(kinds, ",") != "incomplete,leftover,repo" || len(res.Missing) != 0 {
+		t.Errorf("removed %v missing %v, want incomplete,leftover,repo and nothing missing", kinds, res.Missing)
+	}
+}
