@@ -436,6 +436,13 @@ func mustRel(root, p string) string {
 	return rel
 }
 
+// ManifestReadable reports whether the store payload at path has a
+// manifest a sweep can read: a regular UTF-8 file <path>.refs.
+func ManifestReadable(path string) bool {
+	_, why := readManifest(path + ".refs")
+	return why == ""
+}
+
 // readManifest reads a manifest that must be a regular UTF-8 file; why
 // says what is wrong otherwise.
 func readManifest(path string) (content []byte, why string) {

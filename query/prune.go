@@ -52,6 +52,9 @@ type Prune struct {
 	Busy []string `json:"busy_incomplete"`
 	// Young are orphan blobs and payloads inside the grace period.
 	Young []string `json:"young"`
+	// Unsweepable are unreferenced payloads without a readable manifest:
+	// never removed (huggingface_hub leaks them too), only reported.
+	Unsweepable []string `json:"unsweepable_payloads"`
 
 	Selection *Selection `json:"-"`
 }
@@ -72,7 +75,7 @@ func PlanPrune(db *sqlx.DB, opts PruneOptions) (*Prune, error) {
 	if err := db.Select(&rows, schema.PruneSQL(), opts.IncludeUnreferencedRepos, float64(opts.Cutoff.UnixNano())/1e9); err != nil {
 		return nil, err
 	}
-	pr := &Prune{Selection: NewSelection(), Incomplete: []string{}, Busy: []string{}, Young: []string{}}
+	pr := &Prune{Selection: NewSelection(), Incomplete: []string{}, Busy: []string{}, Young: []string{}, Unsweepable: []string{}}
 	sel := pr.Selection
 	incSize := map[string]int64{}
 	var leftovers []string
@@ -91,7 +94,13 @@ func PlanPrune(db *sqlx.DB, opts PruneOptions) (*Prune, error) {
 			}
 			pr.Incomplete = append(pr.Incomplete, r.Path)
 			incSize[r.Path] = r.Size
+		case "leak":
+			pr.Unsweepable = append(pr.Unsweepable, r.Path)
 		case "orphan", "payload":
+			if r.Kind == "payload" && !cache.ManifestReadable(r.Path) {
+				pr.Unsweepable = append(pr.Unsweepable, r.Path)
+				continue
+			}
 			if young(r.Path) {
 				pr.Young = append(pr.Young, r.Path)
 				continue

@@ -151,6 +151,9 @@ func writePruneNotes(w io.Writer, pr *query.Prune, grace string) {
 	if n := len(pr.Busy); n > 0 {
 		fmt.Fprintf(w, "Keeping %d incomplete download(s) whose download lock is held (a download is running).\n", n)
 	}
+	if n := len(pr.Unsweepable); n > 0 {
+		fmt.Fprintf(w, "Keeping %d unreferenced shared payload(s) without a readable manifest: never swept (see unsweepable_payloads in --format json).\n", n)
+	}
 	if n := len(pr.Young); n > 0 {
 		fmt.Fprintf(w, "Keeping %d orphan blob(s) or payload(s) changed within the last %s (--grace).\n", n, grace)
 	}

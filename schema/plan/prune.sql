@@ -9,6 +9,7 @@
 --   incomplete  an interrupted download in a repo folder (path, size)
 --   orphan      an entry of <repo>/blobs that no snapshot entry links (path, size, usage)
 --   payload     a store payload no repo entry leads to, with a manifest (path, size, usage)
+--   leak        such a payload without a manifest: never swept, only reported
 --   no_exist    <repo>/.no_exist/<commit> of a commit no longer cached (path)
 WITH
 healthy AS (
@@ -32,6 +33,12 @@ UNION ALL
 SELECT 'payload', '', '', p.path, p.size, p.usage
 FROM payloads p
 WHERE p.manifest = 1 AND p.mtime < ?2
+  AND (SELECT value FROM meta WHERE key = 'store') = '1'
+  AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.payload = p.id)
+UNION ALL
+SELECT 'leak', '', '', p.path, p.size, p.usage
+FROM payloads p
+WHERE p.manifest = 0
   AND (SELECT value FROM meta WHERE key = 'store') = '1'
   AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.payload = p.id)
 UNION ALL
