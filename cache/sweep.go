@@ -127,7 +127,7 @@ func (d *Deletion) removeLocks(dir string, res *DeleteResult) error {
 		return &PathError{dir, "a parent is not a real directory (a symlink or a file)"}
 	}
 	if _, err := os.Lstat(filepath.Join(d.Root, folder)); err == nil {
-		res.KeptLeftovers = append(res.KeptLeftovers, KeptPayload{dir, "the repo folder is in the cache again"})
+		res.KeptLeftovers = append(res.KeptLeftovers, KeptPayload{dir, "the repo folder is still in the cache"})
 		return nil
 	}
 	unlock, held, err := d.lockDir(dir, false)

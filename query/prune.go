@@ -147,7 +147,9 @@ func PlanPrune(db *sqlx.DB, opts PruneOptions) (*Prune, error) {
 	for _, l := range cache.PruneLeftovers(opts.Root, cached, opts.Cutoff) {
 		leftovers = append(leftovers, l.Path)
 	}
-	for _, l := range cache.Leftovers(opts.Root, plan.Snapshots, nil, nil) {
+	// .no_exist and trees of the revisions pruned now, and the download
+	// locks of the repos pruned whole (removed once the folder is gone).
+	for _, l := range cache.Leftovers(opts.Root, plan.Snapshots, nil, plan.Repos) {
 		leftovers = append(leftovers, l)
 	}
 	seen := map[string]bool{}

@@ -1,6 +1,7 @@
 package query_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hfidx/hfidx/cache"
+	"github.com/hfidx/hfidx/cache/cachetest"
 	"github.com/hfidx/hfidx/index"
 	"github.com/hfidx/hfidx/query"
 	"github.com/hfidx/hfidx/schema"
@@ -114,5 +116,53 @@ func TestPruneOrphanRelinked(t *testing.T) {
 	}
 	if !exists(orphan) || len(res.Kept) != 1 {
 		t.Errorf("relinked orphan: there %v, kept %v", exists(orphan), res.Kept)
+	}
+}
+
+// TestRandomPrunes: on random caches with a store (some damaged), a prune
+// that takes everything past the grace period frees what it planned and
+// breaks nothing that was whole; a second prune finds nothing more.
+func TestRandomPrunes(t *testing.T) {
+	base := *seedFlag
+	if base == 0 {
+		base = cachetest.Seed(t)
+	}
+	for i := 0; i < *casesFlag; i++ {
+		seed := base + int64(i)
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			c := cachetest.Random(seed, cachetest.RandomOptions{Store: true, Corrupt: i%3 == 0})
+			root := filepath.Join(t.TempDir(), "hub")
+			cachetest.Build(t, root, c)
+			root, _ = filepath.EvalSymlinks(root)
+			opts := query.PruneOptions{Cutoff: time.Now().Add(time.Minute), IncludeUnreferencedRepos: i%2 == 0}
+			pr := planPrune(t, root, opts)
+			before := breakage(t, root)
+			d := &cache.Deletion{Root: root, Repos: pr.Repos, Snapshots: pr.Snapshots, Refs: pr.Refs, Blobs: pr.Blobs,
+				Payloads: pr.Payloads, Incomplete: pr.Incomplete, Leftovers: pr.Leftovers}
+			res, err := d.Execute()
+			if err != nil {
+				t.Fatalf("seed %d: Execute: %v", seed, err)
+			}
+			var freed int64
+			for _, r := range res.Removed {
+				freed += r.Size
+				if r.Kind == "repo" {
+					freed += pr.Sizes[r.Path]
+				}
+			}
+			for _, cp := range pr.Copies {
+				freed += pr.Sizes[cp]
+			}
+			if freed != pr.TotalSize || len(res.Missing)+len(res.Kept)+len(res.Skipped) > 0 {
+				t.Errorf("seed %d: freed %d, planned %d; missing %v kept %v skipped %v payloads kept %v", seed, freed, pr.TotalSize,
+					res.Missing, res.Kept, res.Skipped, res.KeptPayloads)
+			}
+			checkConsistent(t, root, before)
+			again := planPrune(t, root, opts)
+			if !again.Empty() {
+				t.Errorf("seed %d: a second prune still plans %v %v %v %v", seed, again.Paths(), again.Incomplete, again.Leftovers, again.Summary)
+			}
+		})
 	}
 }
