@@ -300,6 +300,9 @@ func writePlan(w io.Writer, p *query.Plan) {
 			fmt.Fprintf(w, "      %s [%s] %s\n", v.CommitHash, refs, query.FormatSize(v.SizeOnDisk))
 		}
 	}
+	if len(p.Files) > 0 {
+		fmt.Fprintln(w, "Refs and snapshot folders stay; an offline snapshot_download of these revisions will want the files again.")
+	}
 	if n := len(p.Payloads); n > 0 {
 		var size int64
 		for _, x := range p.Payloads {
