@@ -302,13 +302,21 @@ func TestStoreHeldLock(t *testing.T) {
 	// holder lets go. Nothing links it any more, so a new plan sweeps it.
 	p = plan(t, root)
 	p.Payloads = []string{shared}
-	done := make(chan cache.DeleteResult)
+	type outcome struct {
+		res cache.DeleteResult
+		err error
+	}
+	done := make(chan outcome)
 	go func() {
-		res, _ := execute(t, root, p, true)
-		done <- res
+		res, err := (&cache.Deletion{Root: root, Payloads: p.Payloads, Wait: true}).Execute()
+		done <- outcome{res, err}
 	}()
 	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	res = <-done
+	o := <-done
+	if o.err != nil {
+		t.Fatalf("Execute with Wait: %v", o.err)
+	}
+	res = o.res
 	if exists(shared) {
 		t.Errorf("payload still there after waiting for the lock: %+v", res)
 	}
