@@ -10,22 +10,12 @@ import (
 
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/cache/cachetest"
-	"github.com/hfidx/hfidx/index"
 	"github.com/hfidx/hfidx/query"
-	"github.com/hfidx/hfidx/schema"
 )
 
 func planPrune(t *testing.T, root string, opts query.PruneOptions) *query.Prune {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "index.db")
-	if _, err := index.Sync(root, dbPath, index.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	db, err := schema.OpenReadOnly(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := syncedDB(t, root)
 	opts.Root = root
 	pr, err := query.PlanPrune(db, opts)
 	if err != nil {

@@ -129,15 +129,7 @@ ref main c200000000000000000000000000000000000000
 
 func TestStoreSizes(t *testing.T) {
 	root := build(t, storeSpec)
-	dbPath := filepath.Join(t.TempDir(), "index.db")
-	if _, err := index.Sync(root, dbPath, index.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	db, err := schema.OpenReadOnly(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := syncedDB(t, root)
 	var sizes []struct {
 		ID   string `db:"cache_id"`
 		Size int64  `db:"size_on_disk"`

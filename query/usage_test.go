@@ -6,9 +6,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hfidx/hfidx/index"
 	"github.com/hfidx/hfidx/query"
-	"github.com/hfidx/hfidx/schema"
 )
 
 func allocated(t *testing.T, p string) int64 {
@@ -22,15 +20,7 @@ func allocated(t *testing.T, p string) int64 {
 
 func openSynced(t *testing.T, root string) *query.Report {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "index.db")
-	if _, err := index.Sync(root, dbPath, index.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	db, err := schema.OpenReadOnly(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := syncedDB(t, root)
 	rep, err := query.Load(db, true)
 	if err != nil {
 		t.Fatal(err)
