@@ -226,30 +226,41 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		// Nothing to write: the index is current as it is.
 		done = true
 		w.tx.Rollback()
-		return summarise(db, dbPath, opts, start, st)
+		if opts.Summary && !keptTotals(db, &st) {
+			if err := counts(db, &st); err != nil {
+				return st, &IndexError{dbPath, err}
+			}
+		}
+		return finished(start, st), nil
 	}
+	// The summary kept by the last sync is stale now: counted again when
+	// asked for (the pending rows are not written yet, so the count comes
+	// after the commit), dropped otherwise.
 	st.Duration = time.Since(start)
 	if err := w.finish(map[string]string{
 		"synced_at":     strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
 		"sync_seconds":  strconv.FormatFloat(st.Duration.Seconds(), 'f', 3, 64),
 		"hfidx_version": Version,
+		"totals":        "",
 	}); err != nil {
 		done = true // finish rolled back
 		return st, err
 	}
 	done = true
-	return summarise(db, dbPath, opts, start, st)
-}
-
-func summarise(db *sqlx.DB, dbPath string, opts Options, start time.Time, st Stats) (Stats, error) {
 	if opts.Summary {
 		if err := counts(db, &st); err != nil {
 			return st, &IndexError{dbPath, err}
 		}
+		db.Exec(`UPDATE meta SET value = ? WHERE key = 'totals'`, st.totals())
 	}
+	return finished(start, st), nil
+}
+
+// finished stamps the sync's duration.
+func finished(start time.Time, st Stats) Stats {
 	st.Duration = time.Since(start)
 	st.Seconds = st.Duration.Seconds()
-	return st, nil
+	return st
 }
 
 // loose renders the rows of top-level entries that are not repos, which

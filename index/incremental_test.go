@@ -330,7 +330,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 		pinAtimes(t, root)
 		time.Sleep(racy + 10*time.Millisecond) // the first sync's stamps are then trusted
 		inc := filepath.Join(dir, "inc.db")
-		opts := Options{RacyWindow: racy}
+		opts := Options{RacyWindow: racy, Summary: c%2 == 0}
 		if _, err := Sync(root, inc, opts); err != nil {
 			t.Fatal(err)
 		}
@@ -353,8 +353,18 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				t.Errorf("seed %d round %d: full sync (%s) after %v", cs, round, st.Reason, did)
 			}
 			fresh := filepath.Join(dir, fmt.Sprintf("full-%d.db", round))
-			if _, err := Sync(root, fresh, Options{Rebuild: true}); err != nil {
+			want, err := Sync(root, fresh, Options{Rebuild: true, Summary: true})
+			if err != nil {
 				t.Fatal(err)
+			}
+			if opts.Summary {
+				got := [9]int64{int64(st.Repos), int64(st.Damaged), int64(st.Revisions), int64(st.Files), int64(st.Blobs),
+					int64(st.Payloads), int64(st.Incomplete), int64(st.Warnings), st.SizeOnDisk}
+				exp := [9]int64{int64(want.Repos), int64(want.Damaged), int64(want.Revisions), int64(want.Files), int64(want.Blobs),
+					int64(want.Payloads), int64(want.Incomplete), int64(want.Warnings), want.SizeOnDisk}
+				if got != exp {
+					t.Fatalf("seed %d round %d: summary %v, a full sync's %v", cs, round, got, exp)
+				}
 			}
 			if d := diffLines(dump(t, fresh), dump(t, inc)); d != "" {
 				t.Fatalf("seed %d round %d: after %v the incremental index differs from a full sync (- full, + incremental):\n%s",

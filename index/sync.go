@@ -3,6 +3,7 @@ package index
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -289,6 +290,9 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		if err := counts(db, &st); err != nil {
 			return st, &IndexError{dbPath, err}
 		}
+		if _, err := db.Exec(`INSERT OR REPLACE INTO meta(key, value) VALUES ('totals', ?)`, st.totals()); err != nil {
+			return st, &IndexError{dbPath, err}
+		}
 	}
 	if err := db.Close(); err != nil {
 		return st, &IndexError{dbPath, err}
@@ -360,7 +364,7 @@ func boolText(b bool) string {
 }
 
 // counts fills the summary from the index just written.
-func counts(db *sqlx.DB, st *Stats) error {
+func counts(db sqlx.Queryer, st *Stats) error {
 	var c struct {
 		Size      int64 `db:"size_on_disk"`
 		Repos     int   `db:"repos"`
@@ -371,10 +375,35 @@ func counts(db *sqlx.DB, st *Stats) error {
 		Inc       int   `db:"incomplete_files"`
 		Warnings  int   `db:"warnings"`
 	}
-	if err := db.Get(&c, `SELECT size_on_disk, repos, damaged_repos, revisions, files, blobs, incomplete_files, warnings FROM cache_usage`); err != nil {
+	if err := sqlx.Get(db, &c, `SELECT size_on_disk, repos, damaged_repos, revisions, files, blobs, incomplete_files, warnings FROM cache_usage`); err != nil {
 		return err
 	}
 	st.SizeOnDisk, st.Repos, st.Damaged, st.Revisions = c.Size, c.Repos, c.Damaged, c.Revisions
 	st.Files, st.Blobs, st.Incomplete, st.Warnings = c.Files, c.Blobs, c.Inc, c.Warnings
-	return db.Get(&st.Payloads, `SELECT count(*) FROM payloads`)
+	return sqlx.Get(db, &st.Payloads, `SELECT count(*) FROM payloads`)
+}
+
+// totals are the summary counts kept in the meta table by the sync that
+// computed them, so that a sync with nothing to write reports them without
+// the join over every file they cost.
+type totals struct {
+	Repos, Damaged, Revisions, Files, Blobs, Payloads, Incomplete, Warnings int
+	SizeOnDisk                                                               int64
+}
+
+func (st *Stats) totals() string {
+	b, _ := json.Marshal(totals{st.Repos, st.Damaged, st.Revisions, st.Files, st.Blobs, st.Payloads, st.Incomplete, st.Warnings, st.SizeOnDisk})
+	return string(b)
+}
+
+// keptTotals fills the summary from the meta table, if a sync kept it.
+func keptTotals(db sqlx.Queryer, st *Stats) bool {
+	var text string
+	var t totals
+	if sqlx.Get(db, &text, `SELECT value FROM meta WHERE key = 'totals'`) != nil || json.Unmarshal([]byte(text), &t) != nil {
+		return false
+	}
+	st.Repos, st.Damaged, st.Revisions, st.Files, st.Blobs = t.Repos, t.Damaged, t.Revisions, t.Files, t.Blobs
+	st.Payloads, st.Incomplete, st.Warnings, st.SizeOnDisk = t.Payloads, t.Incomplete, t.Warnings, t.SizeOnDisk
+	return true
 }
