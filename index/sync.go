@@ -3,8 +3,8 @@ package index
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -388,7 +388,7 @@ func counts(db sqlx.Queryer, st *Stats) error {
 // the join over every file they cost.
 type totals struct {
 	Repos, Damaged, Revisions, Files, Blobs, Payloads, Incomplete, Warnings int
-	SizeOnDisk                                                               int64
+	SizeOnDisk                                                              int64
 }
 
 func (st *Stats) totals() string {
