@@ -582,6 +582,17 @@ func (rs *repoScan) snapshots(kinds map[string]fs.FileMode) {
 			continue
 		}
 		p := filepath.Join(dir, name)
+		if d.IsDir() {
+			// The common case: list it, its times from the open folder. If
+			// that fails (or it is no longer a folder), the lstat below says
+			// what it is.
+			if des, st, err := rs.readDir(p); err == nil {
+				rev := Revision{Hash: name, Path: p, Stat: st}
+				rev.Files = rs.walkEntries(p, "", des, nil)
+				rs.r.Revisions = append(rs.r.Revisions, rev)
+				continue
+			}
+		}
 		st, err := lstat(p)
 		if err != nil {
 			rs.problem(p, "cannot stat revision folder: %v", errText(err))
@@ -617,6 +628,12 @@ func (rs *repoScan) walkRevision(dir, rel string, files []File) []File {
 		rs.problem(dir, "cannot list folder: %v", errText(err))
 		return files
 	}
+	return rs.walkEntries(dir, rel, des, files)
+}
+
+// walkEntries records the entries of one folder of a revision, already
+// listed, and walks its sub-folders.
+func (rs *repoScan) walkEntries(dir, rel string, des []fs.DirEntry, files []File) []File {
 	for _, d := range des {
 		p := filepath.Join(dir, d.Name())
 		relp := d.Name()
