@@ -326,6 +326,9 @@ func (rs *repoScan) blobEntries() {
 			rs.note(p, "a directory inside blobs; ignored")
 			continue
 		}
+		if t := d.Type(); !t.IsRegular() && t&fs.ModeSymlink == 0 {
+			rs.note(p, "a %s inside blobs; counted as a blob, never read", kindName(t))
+		}
 		rs.blob(p, BlobEntry)
 	}
 }
@@ -542,6 +545,9 @@ func (rs *repoScan) linkFile(p, relp string) (File, bool) {
 	case res.err != nil && errors.Is(res.err, syscall.ELOOP):
 		rs.problem(p, "symlink loop (-> %s)", t)
 		f.Blob = -1
+	case res.err != nil && errors.Is(res.err, fs.ErrPermission):
+		rs.problem(p, "cannot reach its blob (-> %s): permission denied", t)
+		f.Blob = -1
 	case res.err != nil:
 		rs.problem(p, "blob missing (broken symlink): -> %s", t)
 		f.Blob = -1
@@ -670,12 +676,18 @@ func (rs *repoScan) walkRefs(dir, rel string) {
 }
 
 func (rs *repoScan) readRef(p, name string) (string, bool) {
-	f, err := os.Open(p)
+	// O_NONBLOCK and a check of what was opened: a ref that is (or links
+	// to) a FIFO must not block the scan.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		rs.problem(p, "cannot read ref: %v", errText(err))
 		return "", false
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		rs.problem(p, "ref is not a regular file; not read")
+		return "", false
+	}
 	b, err := io.ReadAll(io.LimitReader(f, maxRefSize+1))
 	if err != nil {
 		rs.problem(p, "cannot read ref: %v", errText(err))
