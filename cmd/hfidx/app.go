@@ -25,8 +25,8 @@ var version = "dev"
 
 // globals are the flags every command accepts, anywhere after its name.
 type globals struct {
-	CacheDir string           `name:"cache-dir" placeholder:"DIR" help:"Hub cache to use (default: $$HF_HUB_CACHE, $$HF_HOME/hub, else ~/.cache/huggingface/hub)."`
-	DB       string           `name:"db" placeholder:"PATH" env:"HFIDX_DB" help:"Index file (default: one per cache under $$XDG_CACHE_HOME/hfidx or ~/.cache/hfidx)."`
+	CacheDir string           `name:"cache-dir" type:"raw" placeholder:"DIR" help:"Hub cache to use (default: $$HF_HUB_CACHE, $$HF_HOME/hub, else ~/.cache/huggingface/hub)."`
+	DB       string           `name:"db" type:"raw" placeholder:"PATH" env:"HFIDX_DB" help:"Index file (default: one per cache under $$XDG_CACHE_HOME/hfidx or ~/.cache/hfidx)."`
 	NoSync   bool             `name:"no-sync" help:"Answer from the index as it is; never open it for writing."`
 	Format   string           `name:"format" enum:"table,json,csv,tsv,text" default:"table" help:"Output format: ${enum} (each command says which it takes)."`
 	JSON     bool             `name:"json" help:"Shorthand for --format json."`
@@ -80,6 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		kong.Vars{"version": "hfidx " + version},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Bind(a),
+		kong.NamedMapper("raw", rawString()),
 	)
 	if err != nil {
 		return report(stderr, err)

@@ -18,7 +18,7 @@ import (
 )
 
 type deleteCmd struct {
-	Targets []string `arg:"" optional:"" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, or - to read them from stdin."`
+	Targets []string `arg:"" optional:"" sep:"none" type:"raw" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, or - to read them from stdin."`
 	DryRun  bool     `name:"dry-run" help:"Print the plan; touch nothing."`
 	Yes     bool     `name:"yes" short:"y" help:"Do not ask for confirmation."`
 	Wait    bool     `name:"wait" help:"Wait for download locks held by other processes instead of skipping their repos."`

@@ -17,7 +17,7 @@ import (
 )
 
 type verifyCmd struct {
-	Targets            []string `arg:"" optional:"" help:"Repos or revisions, as delete takes them: cache ids (model/org/name, optionally @<hash>), commit hashes (or unique prefixes of 8+ hex), hf:// repo URIs."`
+	Targets            []string `arg:"" optional:"" sep:"none" type:"raw" help:"Repos or revisions, as delete takes them: cache ids (model/org/name, optionally @<hash>), commit hashes (or unique prefixes of 8+ hex), hf:// repo URIs."`
 	All                bool     `name:"all" help:"Verify every repo of the cache."`
 	Rehash             bool     `name:"rehash" help:"Read every file again, ignoring the digests kept from earlier runs."`
 	FailOnMissingFiles bool     `name:"fail-on-missing-files" help:"List and fail on files of a commit's tree listing that its snapshot lacks (normal after a download with allow_patterns)."`
