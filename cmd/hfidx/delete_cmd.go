@@ -59,6 +59,15 @@ func (c *deleteCmd) Run(a *app) error {
 			unknown = append(unknown, r)
 		}
 	}
+	if !c.DryRun {
+		root, dbPath, err := a.indexPath()
+		if err != nil {
+			return err
+		}
+		if err := finishPending(a, root, dbPath); err != nil {
+			return err
+		}
+	}
 	db, _, err := a.openIndex()
 	if err != nil {
 		return err
@@ -138,7 +147,14 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 		return &cliError{code: exitChanged, msg: "nothing was deleted: the plan changed", hint: "review the new plan and run the command again"}
 	}
 	d := &cache.Deletion{Root: root, Repos: plan.Repos, Snapshots: plan.Snapshots, Refs: plan.Refs, Blobs: plan.Blobs, Wait: c.Wait}
+	done, err := recordPending(dbPath, root, plan.Blobs)
+	if err != nil {
+		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
+	}
 	res, execErr := d.Execute()
+	if execErr == nil {
+		done()
+	}
 	// The index is brought up to date whatever happened.
 	if _, err := index.Sync(root, dbPath, index.Options{Jobs: a.Jobs}); err != nil && execErr == nil {
 		execErr = err
