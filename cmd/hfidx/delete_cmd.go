@@ -32,6 +32,7 @@ type deleteOutput struct {
 	Freed        int64               `json:"freed"`
 	ReposDeleted int                 `json:"repos_deleted"`
 	RevsDeleted  int                 `json:"revisions_deleted"`
+	Lost         []cache.LostLink    `json:"lost,omitempty"` // links a concurrent download made to removed blobs
 }
 
 func (c *deleteCmd) Run(a *app) error {
@@ -160,6 +161,7 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 		execErr = err
 	}
 	out := summarize(plan, &res)
+	out.Lost = lostLinks(a, root, &res)
 	if a.Format == "json" {
 		if err := writeJSON(a, out); err != nil {
 			return err
