@@ -112,7 +112,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		a.Format = "json"
 	}
 	if err := ctx.Run(a); err != nil {
-		return report(stderr, err)
+		return report(stderr, a.damagedIndex(err))
 	}
 	return exitOK
 }
@@ -190,7 +190,7 @@ func indexFailure(db string, err error) error {
 	case errors.As(err, &oe):
 		return failf("run 'hfidx sync' (or drop --no-sync) to rebuild it", "%s: %v", db, oe)
 	case errors.As(err, &ne):
-		return failf("upgrade hfidx, or pass --db PATH to use another index", "%s: %v", db, ne)
+		return failf("upgrade hfidx, or run 'hfidx sync --rebuild' to replace it with an index of this version (or pass --db PATH to use another)", "%s: %v", db, ne)
 	case errors.Is(err, schema.ErrNotIndex):
 		return failf("pass --db PATH to put the index elsewhere; hfidx never overwrites that file",
 			"%s exists and is not an hfidx index", db)
