@@ -22,7 +22,7 @@ const (
 
 // mktree builds entries under root. Keys are '/'-separated paths; values
 // are "file:<content>", "link:<target>", "dir:", "fifo:" or "socket:".
-func mktree(t *testing.T, root string, entries map[string]string) {
+func mktree(t testing.TB, root string, entries map[string]string) {
 	t.Helper()
 	keys := make([]string, 0, len(entries))
 	for k := range entries {
