@@ -88,7 +88,7 @@ func TestConcurrentDownloadDuringDelete(t *testing.T) {
 	t.Logf("seed %d (HFIDX_RACE_SEED to replay)", seed)
 	rng := rand.New(rand.NewSource(seed))
 	const repo = "models--org--race"
-	var kept, redownloaded, lost, reported int
+	var kept, redownloaded, lost, reported, runsLost, runsKept int
 	var execTime time.Duration
 	for i := 0; i < runs; i++ {
 		root := newRoot(t)
@@ -185,6 +185,12 @@ func TestConcurrentDownloadDuringDelete(t *testing.T) {
 			}
 		}
 		reported += len(got)
+		if len(got) > 0 {
+			runsLost++
+		}
+		if len(res.Kept) > 0 {
+			runsKept++
+		}
 		sort.Strings(dangling)
 		if strings.Join(got, "\n") != strings.Join(dangling, "\n") {
 			t.Errorf("run %d: Dangling reported\n%s\nwant the links that dangle:\n%s", i, strings.Join(got, "\n"), strings.Join(dangling, "\n"))
@@ -194,8 +200,8 @@ func TestConcurrentDownloadDuringDelete(t *testing.T) {
 		}
 	}
 	total := runs * files
-	t.Logf("%d deletions racing a download of %d files (%d links): %d kept by the re-check (%.1f%%), %d written again by the download (%.1f%%), %d lost and reported (%.1f%%); %d reported",
-		runs, files, total, kept, pct(kept, total), redownloaded, pct(redownloaded, total), lost, pct(lost, total), reported)
+	t.Logf("%d deletions racing a download of %d files (%d links): %d kept by the re-check (%.1f%%), %d written again by the download (%.1f%%), %d lost and reported (%.1f%%); %d reported; deletions where the re-check kept a blob: %d, where a link was lost: %d",
+		runs, files, total, kept, pct(kept, total), redownloaded, pct(redownloaded, total), lost, pct(lost, total), reported, runsKept, runsLost)
 }
 
 func pct(n, total int) float64 { return 100 * float64(n) / float64(total) }
