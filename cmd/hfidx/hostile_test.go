@@ -152,13 +152,15 @@ func TestHostileCacheEveryCommand(t *testing.T) {
 		"models--org--loops" + s1 + "b": "link:a",
 		"models--org--loops/refs/main":  "link:main",
 
-		"models--org--escape" + s1 + "abs":     "link:" + out("secret.bin"),
-		"models--org--escape" + s1 + "up":      "link:" + up,
-		"models--org--escape" + s1 + "pipe":    "link:" + out("pipe"),
-		"models--org--escape" + s1 + "dir":     "link:" + out("dir"),
-		"models--org--escape/snapshots/" + hh2: "link:" + out("dir"),
-		"models--org--escape/refs/main":        "link:" + out("secret.bin"),
-		"models--org--escape/blobs/ext":        "link:" + out("secret.bin"),
+		"models--org--escape" + s1 + "abs":                      "link:" + out("secret.bin"),
+		"models--org--escape" + s1 + "up":                       "link:" + up,
+		"models--org--escape" + s1 + "pipe":                     "link:" + out("pipe"),
+		"models--org--escape" + s1 + "dir":                      "link:" + out("dir"),
+		"models--org--escape/snapshots/" + hh2:                  "link:" + out("dir"),
+		"models--org--escape/refs/main":                         "link:" + out("secret.bin"),
+		"models--org--escape" + s1 + "hashed":                   "link:../../blobs/" + strings.Repeat("ab", 32),
+		"models--org--escape/blobs/" + strings.Repeat("ab", 32): "link:" + out("secret.bin"),
+		"models--org--escape/blobs/ext":                         "link:" + out("secret.bin"),
 
 		"models--org--dangling/refs/main":           "link:nowhere",
 		"models--org--dangling/snapshots/" + hh1:    "link:nowhere",
@@ -278,6 +280,34 @@ func TestHostileCacheEveryCommand(t *testing.T) {
 		if strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine ") {
 			t.Errorf("%v: %s", tc.args, r.stderr)
 		}
+	}
+
+	// verify never reads content outside the cache: a blob named by a
+	// SHA-256 that links out is unverifiable, never a mismatch.
+	r = hfidx(append([]string{"verify", "--all", "--json", "--no-sync"}, g...)...)
+	var ver struct {
+		Problems []struct {
+			Kind, Path string
+		} `json:"problems"`
+		Unverifiable []struct {
+			Path, Reason string
+		} `json:"unverifiable"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &ver); err != nil {
+		t.Fatalf("verify --json: %v", err)
+	}
+	outBlob := filepath.Join(hub, "models--org--escape/blobs", strings.Repeat("ab", 32))
+	for _, p := range ver.Problems {
+		if p.Path == outBlob {
+			t.Errorf("verify read the file outside the cache: %+v", p)
+		}
+	}
+	seen := false
+	for _, u := range ver.Unverifiable {
+		seen = seen || u.Path == outBlob && strings.Contains(u.Reason, "outside the cache")
+	}
+	if !seen {
+		t.Errorf("verify: %s not listed as outside the cache: %+v", outBlob, ver.Unverifiable)
 	}
 
 	// Every repo, damaged or not, can be deleted; the dry run touches nothing.

@@ -56,7 +56,7 @@ func (c *verifyCmd) Run(a *app) error {
 	if err != nil {
 		fmt.Fprintf(a.stderr, "Warning: digests are not kept (%v); every file is read.\n", err)
 	}
-	opts := cache.VerifyOptions{Jobs: a.Jobs}
+	opts := cache.VerifyOptions{Jobs: a.Jobs, Root: root}
 	var known map[cache.DigestKey]string
 	if store != nil {
 		known = store.Known
