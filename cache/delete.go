@@ -284,7 +284,7 @@ func (d *Deletion) repo(folder string, items []item, res *DeleteResult) (err err
 // linkedBlobs returns the entries of <folder>/blobs that the repo's
 // snapshots link now.
 func linkedBlobs(root, folder string) map[string]bool {
-	s := &scanner{root: root, stats: map[string]statResult{}}
+	s := &scanner{root: root, racy: DefaultRacyWindow}
 	r := s.repo(folder, filepath.Join(root, folder), "", "")
 	out := map[string]bool{}
 	for _, v := range r.Revisions {

@@ -21,6 +21,9 @@ type Repo struct {
 	NoExist  []NoExist
 	Problems []Warning // damaging problems
 	Notes    []Warning // warnings that do not damage the repo
+	// State is what the next incremental sync compares to tell, without
+	// listing the repo again, whether it changed.
+	State State
 }
 
 // CacheID returns `<type>/<repo id>`, the id huggingface_hub's CLI uses.

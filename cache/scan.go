@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	"unicode/utf8"
 )
 
@@ -34,8 +34,9 @@ var (
 	storeHash   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
-// Handler receives what a Scan finds. Calls are serialised; any nil func
-// is skipped. An error returned by a func stops the scan and is returned.
+// Handler receives what a Scan finds. Calls are serialised and come in the
+// order of the cache's sorted top-level entries; any nil func is skipped.
+// An error returned by a func stops the scan and is returned.
 type Handler struct {
 	Repo       func(*Repo) error
 	Warning    func(Warning) error // problems with top-level entries that are not repos
@@ -46,7 +47,17 @@ type Handler struct {
 // Options tunes a Scan.
 type Options struct {
 	Jobs int // repos scanned in parallel; 0 means the number of CPUs
+	// RacyWindow is how recent a folder's change may be for its stamp to
+	// be trusted by the next incremental sync: a folder changed less than
+	// this before it was listed may change again within the file system's
+	// time granularity without its mtime moving, so its stamp is recorded
+	// as racy (always rescanned). 0 means DefaultRacyWindow.
+	RacyWindow time.Duration
 }
+
+// DefaultRacyWindow covers the coarsest common timestamp granularity (FAT's
+// two seconds; network file systems often keep whole seconds).
+const DefaultRacyWindow = 2 * time.Second
 
 // Summary is what a Scan learns about the cache as a whole.
 type Summary struct {
@@ -54,74 +65,157 @@ type Summary struct {
 	Store bool // <root>/blobs is a marked shared blob store
 }
 
+// Entry is what one top-level entry of the cache holds: a repo, or
+// warnings and interrupted downloads of an entry that is not one.
+type Entry struct {
+	Name       string
+	Repo       *Repo
+	Warnings   []Warning
+	Incomplete []Incomplete
+}
+
+// Walker scans the entries of one cache. Its methods may be called from
+// several goroutines at once.
+type Walker struct {
+	s *scanner
+}
+
+// NewWalker prepares a scan of the cache at root, which must be an
+// absolute, resolved directory (see ResolveDir).
+func NewWalker(root string, opts Options) *Walker {
+	racy := opts.RacyWindow
+	if racy <= 0 {
+		racy = DefaultRacyWindow
+	}
+	return &Walker{s: &scanner{root: root, store: IsStore(root), racy: racy}}
+}
+
+// Store reports whether the cache has a marked shared blob store.
+func (w *Walker) Store() bool { return w.s.store }
+
+// Entry scans one top-level entry of the cache.
+func (w *Walker) Entry(e fs.DirEntry) Entry {
+	r, ws, inc := w.s.entry(e)
+	return Entry{Name: e.Name(), Repo: r, Warnings: ws, Incomplete: inc}
+}
+
+// Payloads lists the payloads of the marked store, with the stamps of the
+// store's folders, calling emit and warn in order.
+func (w *Walker) Payloads(emit func(Payload), warn func(Warning)) []DirStamp {
+	if !w.s.store {
+		return nil
+	}
+	return w.s.scanStore(emit, warn)
+}
+
+// Entries lists the top-level entries of the cache, sorted by name.
+func (w *Walker) Entries() ([]fs.DirEntry, error) {
+	entries, err := os.ReadDir(w.s.root)
+	if err != nil {
+		return nil, fmt.Errorf("list cache %s: %w", w.s.root, err)
+	}
+	return entries, nil
+}
+
+// Ordered runs work(i) for i in [0, n) on jobs goroutines and passes each
+// result to emit in the order of i, from the calling goroutine, keeping at
+// most a few results per job in memory. The first error of emit stops it.
+func Ordered[T any](n, jobs int, work func(i int) T, emit func(i int, v T) error) error {
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	type job struct {
+		i   int
+		out chan T
+	}
+	work1 := make(chan job)
+	order := make(chan job, 4*jobs)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for k := 0; k < jobs; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work1 {
+				j.out <- work(j.i)
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(work1)
+		for i := 0; i < n; i++ {
+			j := job{i, make(chan T, 1)}
+			select {
+			case order <- j:
+			case <-stop:
+				return
+			}
+			work1 <- j
+		}
+	}()
+	var err error
+	for j := range order {
+		v := <-j.out
+		if err == nil {
+			if err = emit(j.i, v); err != nil {
+				close(stop)
+			}
+		}
+	}
+	wg.Wait()
+	return err
+}
+
 // Scan walks the cache at root, which must be an absolute, resolved
 // directory (see ResolveDir), and reports every repo, warning, interrupted
 // download and store payload to h. Problems inside the cache never stop it;
 // it returns an error only when root cannot be listed or h fails.
 func Scan(root string, opts Options, h Handler) (Summary, error) {
-	sum := Summary{Root: root}
-	entries, err := os.ReadDir(root)
+	w := NewWalker(root, opts)
+	sum := Summary{Root: root, Store: w.Store()}
+	entries, err := w.Entries()
 	if err != nil {
-		return sum, fmt.Errorf("list cache %s: %w", root, err)
+		return sum, err
 	}
-	sum.Store = IsStore(root)
-	s := &scanner{root: root, store: sum.Store, stats: map[string]statResult{}}
-
-	var mu sync.Mutex
 	var herr error
-	emit := func(f func() error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if herr == nil {
-			herr = f()
-		}
-	}
-	if sum.Store && h.Payload != nil {
-		s.scanStore(func(p Payload) { emit(func() error { return h.Payload(p) }) },
-			func(w Warning) { emit(func() error { return callWarning(h, w) }) })
-	}
-
-	jobs := opts.Jobs
-	if jobs <= 0 {
-		jobs = runtime.NumCPU()
-	}
-	work := make(chan fs.DirEntry)
-	var wg sync.WaitGroup
-	for i := 0; i < jobs; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for e := range work {
-				r, ws, inc := s.entry(e)
-				for _, w := range ws {
-					emit(func() error { return callWarning(h, w) })
-				}
-				for _, in := range inc {
-					emit(func() error {
-						if h.Incomplete == nil {
-							return nil
-						}
-						return h.Incomplete(in)
-					})
-				}
-				if r != nil && h.Repo != nil {
-					emit(func() error { return h.Repo(r) })
-				}
+	if h.Payload != nil {
+		w.Payloads(func(p Payload) {
+			if herr == nil {
+				herr = h.Payload(p)
 			}
-		}()
+		}, func(x Warning) {
+			if herr == nil {
+				herr = callWarning(h, x)
+			}
+		})
 	}
-	for _, e := range entries {
-		mu.Lock()
-		stop := herr != nil
-		mu.Unlock()
-		if stop {
-			break
+	if herr != nil {
+		return sum, herr
+	}
+	err = Ordered(len(entries), opts.Jobs, func(i int) Entry { return w.Entry(entries[i]) },
+		func(_ int, e Entry) error { return h.Entry(e) })
+	return sum, err
+}
+
+// Entry passes what one top-level entry holds to h, in order.
+func (h Handler) Entry(e Entry) error {
+	for _, x := range e.Warnings {
+		if err := callWarning(h, x); err != nil {
+			return err
 		}
-		work <- e
 	}
-	close(work)
-	wg.Wait()
-	return sum, herr
+	if h.Incomplete != nil {
+		for _, in := range e.Incomplete {
+			if err := h.Incomplete(in); err != nil {
+				return err
+			}
+		}
+	}
+	if e.Repo != nil && h.Repo != nil {
+		return h.Repo(e.Repo)
+	}
+	return nil
 }
 
 func callWarning(h Handler, w Warning) error {
@@ -158,9 +252,7 @@ type statResult struct {
 type scanner struct {
 	root  string
 	store bool
-
-	mu    sync.Mutex
-	stats map[string]statResult // memo of follow(), cache-wide
+	racy  time.Duration
 }
 
 func (s *scanner) rel(p string) string {
@@ -201,14 +293,11 @@ func (s *scanner) entry(e fs.DirEntry) (*Repo, []Warning, []Incomplete) {
 	if !e.IsDir() {
 		return nil, []Warning{s.warn(name, path, "not a directory: not a repo folder")}, nil
 	}
-	inc, ws := s.incomplete(name, path)
 	if perr != nil {
+		inc, ws := s.incomplete(name, path)
 		return nil, append(ws, s.warn(name, path, "%v", perr)), inc
 	}
-	r := s.repo(name, path, typ, id)
-	r.Incomplete = inc
-	r.Notes = append(r.Notes, ws...)
-	return r, nil, nil
+	return s.repo(name, path, typ, id), nil, nil
 }
 
 // linkedRepo records a top-level symlink: a link to a repo folder is
@@ -232,8 +321,8 @@ func (s *scanner) linkedRepo(e fs.DirEntry, path string, typ RepoType, id string
 	return r, nil, nil
 }
 
-// incomplete lists `<entry>/blobs/*.incomplete`, one level deep, like the
-// library's glob; stat follows links and failures are skipped.
+// incomplete lists `<entry>/blobs/*.incomplete` of a top-level entry that
+// is not a repo folder.
 func (s *scanner) incomplete(entry, path string) ([]Incomplete, []Warning) {
 	dir := filepath.Join(path, "blobs")
 	des, err := os.ReadDir(dir)
@@ -243,53 +332,67 @@ func (s *scanner) incomplete(entry, path string) ([]Incomplete, []Warning) {
 	var out []Incomplete
 	var ws []Warning
 	for _, d := range des {
-		if !strings.HasSuffix(d.Name(), ".incomplete") {
-			continue
+		if in, w, ok := s.incompleteFile(entry, dir, d); ok {
+			out = append(out, in)
+		} else if w != nil {
+			ws = append(ws, *w)
 		}
-		p := filepath.Join(dir, d.Name())
-		fi, err := os.Stat(p)
-		if err != nil {
-			continue
-		}
-		if fi.IsDir() {
-			ws = append(ws, s.warn(entry, p, "a directory named like an interrupted download; ignored"))
-			continue
-		}
-		out = append(out, Incomplete{Entry: entry, Path: p, Stat: statOf(fi)})
 	}
 	return out, ws
+}
+
+// incompleteFile reports whether d, an entry of dir, is an interrupted
+// download (`*.incomplete`, one level deep, like the library's glob); stat
+// follows links and failures are skipped.
+func (s *scanner) incompleteFile(entry, dir string, d fs.DirEntry) (Incomplete, *Warning, bool) {
+	if !strings.HasSuffix(d.Name(), ".incomplete") {
+		return Incomplete{}, nil, false
+	}
+	p := filepath.Join(dir, d.Name())
+	fi, err := os.Stat(p)
+	if err != nil {
+		return Incomplete{}, nil, false
+	}
+	if fi.IsDir() {
+		w := s.warn(entry, p, "a directory named like an interrupted download; ignored")
+		return Incomplete{}, &w, false
+	}
+	return Incomplete{Entry: entry, Path: p, Stat: statOf(fi)}, nil, true
 }
 
 // repoScan holds the state of one repo's scan.
 type repoScan struct {
 	*scanner
 	r      *Repo
-	blobs  map[string]int // blob path -> index in r.Blobs
-	blobsD string         // <repo>/blobs
+	blobs  map[string]int        // blob path -> index in r.Blobs
+	memo   map[string]statResult // follow() results
+	blobsD string                // <repo>/blobs
 }
 
 func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
 	r := &Repo{Folder: name, Path: path, Type: typ, ID: id}
-	rs := &repoScan{scanner: s, r: r, blobs: map[string]int{}, blobsD: filepath.Join(path, "blobs")}
-	// Stat the folder before listing it: listing bumps its atime on relatime
-	// mounts, and the library reports the time from before its scan.
-	st, err := lstat(path)
-	if err != nil {
-		rs.problem(path, "cannot stat repo folder: %v", errText(err))
-		return r
-	}
-	r.Stat = st
-	des, err := os.ReadDir(path)
+	rs := &repoScan{scanner: s, r: r, blobs: map[string]int{}, memo: map[string]statResult{},
+		blobsD: filepath.Join(path, "blobs")}
+	// The folder's stat comes from the open folder before it is listed:
+	// listing bumps its atime on relatime mounts, and the library reports
+	// the time from before its scan.
+	des, st, err := rs.readDir(path)
 	if err != nil {
 		rs.problem(path, "cannot list repo folder: %v", errText(err))
 		return r
 	}
+	r.Stat = st
 	kinds := map[string]fs.FileMode{}
 	for _, d := range des {
 		kinds[d.Name()] = d.Type()
 	}
 	if m, ok := kinds["blobs"]; ok && m.IsDir() {
 		rs.blobEntries()
+	} else if ok && m&fs.ModeSymlink != 0 {
+		// The library's glob follows the link to list interrupted downloads.
+		inc, ws := s.incomplete(name, path)
+		r.Incomplete, r.Notes = inc, append(r.Notes, ws...)
+		rs.note(rs.blobsD, "blobs is not a directory; ignored")
 	} else if ok {
 		rs.note(rs.blobsD, "blobs is not a directory; ignored")
 	}
@@ -298,7 +401,35 @@ func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
 	if m, ok := kinds[".no_exist"]; ok && m.IsDir() {
 		rs.noExist(filepath.Join(path, ".no_exist"))
 	}
+	rs.stampFiles()
 	return r
+}
+
+// stampFiles records the stat of every blob and interrupted download in
+// the repo's state. A repo with a blob outside its folder gets no usable
+// state: it is always listed again.
+func (rs *repoScan) stampFiles() {
+	st := &rs.r.State
+	inside := func(p string) (string, bool) {
+		rel := rs.relTo(p)
+		return rel, rel != p && rel != ""
+	}
+	for _, b := range rs.r.Blobs {
+		rel, ok := inside(b.Path)
+		if !ok {
+			st.Dirs = nil
+			return
+		}
+		st.Blobs = append(st.Blobs, fileStamp(rel, b.Stat, b.Missing))
+	}
+	for _, in := range rs.r.Incomplete {
+		rel, ok := inside(in.Path)
+		if !ok {
+			st.Dirs = nil
+			return
+		}
+		st.Incomplete = append(st.Incomplete, fileStamp(rel, in.Stat, false))
+	}
 }
 
 func (rs *repoScan) problem(path, format string, args ...any) {
@@ -312,12 +443,19 @@ func (rs *repoScan) note(path, format string, args ...any) {
 // blobEntries records every entry of <repo>/blobs (orphans included) with
 // one stat each; interrupted downloads were collected separately.
 func (rs *repoScan) blobEntries() {
-	des, err := os.ReadDir(rs.blobsD)
+	des, _, err := rs.readDir(rs.blobsD)
 	if err != nil {
 		rs.note(rs.blobsD, "cannot list blobs: %v", errText(err))
 		return
 	}
 	for _, d := range des {
+		if in, w, ok := rs.incompleteFile(rs.r.Folder, rs.blobsD, d); ok {
+			rs.r.Incomplete = append(rs.r.Incomplete, in)
+			continue
+		} else if w != nil {
+			rs.r.Notes = append(rs.r.Notes, *w)
+			continue
+		}
 		if strings.HasSuffix(d.Name(), ".incomplete") {
 			continue
 		}
@@ -364,15 +502,20 @@ func (rs *repoScan) blob(p string, kind BlobKind) (int, statResult) {
 }
 
 // follow resolves p one link at a time with Lstat and Readlink, memoised
-// cache-wide, and returns the final target and its stat.
-func (s *scanner) follow(p string) statResult {
-	s.mu.Lock()
-	res, ok := s.stats[p]
-	s.mu.Unlock()
-	if ok {
+// for the repo, and returns the final target and its stat.
+func (rs *repoScan) follow(p string) statResult {
+	if res, ok := rs.memo[p]; ok {
 		return res
 	}
-	res = statResult{final: p}
+	res := followPath(p)
+	rs.memo[p] = res
+	return res
+}
+
+// followPath resolves p one link at a time with Lstat and Readlink and
+// returns the final target and its stat.
+func followPath(p string) statResult {
+	res := statResult{final: p}
 	cur := p
 	for hop := 0; ; hop++ {
 		fi, err := os.Lstat(cur)
@@ -398,9 +541,6 @@ func (s *scanner) follow(p string) statResult {
 		}
 		cur = filepath.Clean(t)
 	}
-	s.mu.Lock()
-	s.stats[p] = res
-	s.mu.Unlock()
 	return res
 }
 
@@ -430,7 +570,7 @@ func (rs *repoScan) snapshots(kinds map[string]fs.FileMode) {
 		rs.problem(dir, "snapshots is not a directory")
 		return
 	}
-	des, err := os.ReadDir(dir)
+	des, _, err := rs.readDir(dir)
 	if err != nil {
 		rs.problem(dir, "cannot list snapshots: %v", errText(err))
 		return
@@ -471,7 +611,7 @@ func (rs *repoScan) snapshots(kinds map[string]fs.FileMode) {
 // walkRevision lists one folder of a revision and its sub-folders (never
 // through a symlink).
 func (rs *repoScan) walkRevision(dir, rel string, files []File) []File {
-	des, err := os.ReadDir(dir)
+	des, _, err := rs.readDir(dir)
 	if err != nil {
 		rs.problem(dir, "cannot list folder: %v", errText(err))
 		return files
@@ -562,14 +702,14 @@ func (rs *repoScan) linkFile(p, relp string) (File, bool) {
 // noExist records the `.no_exist/<commit>/<path>` markers, never through
 // a symlinked folder.
 func (rs *repoScan) noExist(dir string) {
-	commits, err := os.ReadDir(dir)
+	commits, _, err := rs.readDir(dir)
 	if err != nil {
 		rs.note(dir, "cannot list .no_exist: %v", errText(err))
 		return
 	}
 	var walk func(commit, d, rel string)
 	walk = func(commit, d, rel string) {
-		des, err := os.ReadDir(d)
+		des, _, err := rs.readDir(d)
 		if err != nil {
 			rs.note(d, "cannot list folder: %v", errText(err))
 			return
@@ -626,7 +766,7 @@ func (rs *repoScan) refs(kinds map[string]fs.FileMode) {
 }
 
 func (rs *repoScan) walkRefs(dir, rel string) {
-	des, err := os.ReadDir(dir)
+	des, _, err := rs.readDir(dir)
 	if err != nil {
 		rs.problem(dir, "cannot list refs: %v", errText(err))
 		return
@@ -676,19 +816,7 @@ func (rs *repoScan) walkRefs(dir, rel string) {
 }
 
 func (rs *repoScan) readRef(p, name string) (string, bool) {
-	// O_NONBLOCK and a check of what was opened: a ref that is (or links
-	// to) a FIFO must not block the scan.
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		rs.problem(p, "cannot read ref: %v", errText(err))
-		return "", false
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		rs.problem(p, "ref is not a regular file; not read")
-		return "", false
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxRefSize+1))
+	b, err := readHead(p, maxRefSize+1)
 	if err != nil {
 		rs.problem(p, "cannot read ref: %v", errText(err))
 		return "", false
@@ -701,6 +829,7 @@ func (rs *repoScan) readRef(p, name string) (string, bool) {
 		rs.problem(p, "ref content is not valid UTF-8")
 		return "", false
 	}
+	rs.r.State.Refs = append(rs.r.State.Refs, RefStamp{Rel: rs.relTo(p), Raw: string(b)})
 	if t, ok := bytes.CutSuffix(b, []byte("\n")); ok {
 		rs.note(p, "ref %q ends with a newline; hfidx ignores it, huggingface_hub would drop the repo", name)
 		b = bytes.TrimSuffix(t, []byte("\r"))
@@ -708,24 +837,28 @@ func (rs *repoScan) readRef(p, name string) (string, bool) {
 	return string(b), true
 }
 
-// scanStore lists the payloads of the marked store.
-func (s *scanner) scanStore(emit func(Payload), warn func(Warning)) {
+// scanStore lists the payloads of the marked store and returns the
+// stamps of the folders it listed, relative to the store.
+func (s *scanner) scanStore(emit func(Payload), warn func(Warning)) []DirStamp {
 	dir := filepath.Join(s.root, "blobs")
-	des, err := os.ReadDir(dir)
+	var stamps []DirStamp
+	des, st, err := readDir(dir)
 	if err != nil {
 		warn(s.warn("blobs", dir, "cannot list the shared blob store: %v", errText(err)))
-		return
+		return nil
 	}
+	stamps = append(stamps, s.stamp("", st))
 	for _, d := range des {
 		if !d.IsDir() || !storePrefix.MatchString(d.Name()) {
 			continue
 		}
 		pdir := filepath.Join(dir, d.Name())
-		pes, err := os.ReadDir(pdir)
+		pes, st, err := readDir(pdir)
 		if err != nil {
 			warn(s.warn("blobs", pdir, "cannot list store folder: %v", errText(err)))
 			continue
 		}
+		stamps = append(stamps, s.stamp(d.Name(), st))
 		names := map[string]fs.FileMode{}
 		for _, pe := range pes {
 			names[pe.Name()] = pe.Type()
@@ -746,12 +879,40 @@ func (s *scanner) scanStore(emit func(Payload), warn func(Warning)) {
 				continue
 			}
 			m, ok := names[h+".refs"]
-			s.mu.Lock()
-			s.stats[p] = statResult{final: p, stat: st}
-			s.mu.Unlock()
 			emit(Payload{Hash: h, Path: p, Stat: st, Manifest: ok && m.IsRegular()})
 		}
 	}
+	return stamps
+}
+
+// readDir lists a folder of the repo and records its stamp.
+func (rs *repoScan) readDir(dir string) ([]fs.DirEntry, Stat, error) {
+	des, st, err := readDir(dir)
+	if err == nil {
+		rs.r.State.Dirs = append(rs.r.State.Dirs, rs.stamp(rs.relTo(dir), st))
+	}
+	return des, st, err
+}
+
+// relTo returns p relative to the repo folder, "" for the folder itself.
+func (rs *repoScan) relTo(p string) string {
+	if p == rs.r.Path {
+		return ""
+	}
+	return strings.TrimPrefix(p, rs.r.Path+string(filepath.Separator))
+}
+
+// stamp records a folder's times, or a racy stamp (never equal to a real
+// one) when it changed too recently to be trusted: a change made later in
+// the same tick of the file system's clock would leave the times as they
+// are.
+func (s *scanner) stamp(rel string, st Stat) DirStamp {
+	d := DirStamp{Rel: rel, Mtime: st.Mtime.Nanos(), Ctime: st.Ctime.Nanos()}
+	newest := max(d.Mtime, d.Ctime)
+	if time.Now().UnixNano()-newest < s.racy.Nanoseconds() {
+		d.Mtime, d.Ctime = -1, -1
+	}
+	return d
 }
 
 func kindName(m fs.FileMode) string {

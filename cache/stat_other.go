@@ -2,8 +2,59 @@
 
 package cache
 
-import "io/fs"
+import (
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"syscall"
+)
 
 // fillSys keeps the portable fields only: access times, inodes and
 // allocated sizes are read on Linux.
 func fillSys(s *Stat, fi fs.FileInfo) { s.Usage = s.Size }
+
+// openDirFlags: other systems check the kind after opening.
+const openDirFlags = 0
+
+// statPath stats path, through a final symlink when follow is set.
+func statPath(path string, follow bool) (Stat, error) {
+	if follow {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return Stat{}, err
+		}
+		return statOf(fi), nil
+	}
+	return lstat(path)
+}
+
+// readDir lists dir, never through a symlink, sorted by name, with the
+// folder's own stat taken from the open folder before it is listed.
+func readDir(dir string) ([]fs.DirEntry, Stat, error) {
+	f, err := os.OpenFile(dir, os.O_RDONLY|openDirFlags, 0)
+	if err != nil {
+		return nil, Stat{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, Stat{}, err
+	}
+	if !fi.IsDir() {
+		return nil, Stat{}, syscall.ENOTDIR
+	}
+	des, err := f.ReadDir(-1)
+	sort.Slice(des, func(i, j int) bool { return des[i].Name() < des[j].Name() })
+	return des, statOf(fi), err
+}
+
+// readHead reads at most limit bytes from the start of the file at path.
+func readHead(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, int64(limit)))
+}

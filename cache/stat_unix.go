@@ -4,6 +4,7 @@ package cache
 
 import (
 	"io/fs"
+	"os"
 	"syscall"
 )
 
@@ -19,4 +20,99 @@ func fillSys(s *Stat, fi fs.FileInfo) {
 	s.Ino = st.Ino
 	s.Nlink = uint64(st.Nlink)
 	s.Usage = st.Blocks * 512
+}
+
+// openDirFlags make opening a folder fail on a symlink or a non-folder.
+const openDirFlags = syscall.O_DIRECTORY | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
+
+// statPath stats path (through a final symlink when follow is set)
+// without the allocations of os.Stat: incremental syncs call it for every
+// folder and blob of the cache.
+func statPath(path string, follow bool) (Stat, error) {
+	var st syscall.Stat_t
+	var err error
+	for {
+		if follow {
+			err = syscall.Stat(path, &st)
+		} else {
+			err = syscall.Lstat(path, &st)
+		}
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return Stat{}, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	return statOfSys(&st), nil
+}
+
+// statOfSys converts a raw stat(2) result.
+func statOfSys(st *syscall.Stat_t) Stat {
+	s := Stat{Size: st.Size, Usage: st.Blocks * 512, Dev: uint64(st.Dev), Ino: st.Ino, Nlink: uint64(st.Nlink),
+		Atime: Timespec{st.Atim.Sec, st.Atim.Nsec}, Mtime: Timespec{st.Mtim.Sec, st.Mtim.Nsec},
+		Ctime: Timespec{st.Ctim.Sec, st.Ctim.Nsec}}
+	s.Mode = fs.FileMode(st.Mode & 0o777)
+	if st.Mode&syscall.S_ISUID != 0 {
+		s.Mode |= fs.ModeSetuid
+	}
+	if st.Mode&syscall.S_ISGID != 0 {
+		s.Mode |= fs.ModeSetgid
+	}
+	if st.Mode&syscall.S_ISVTX != 0 {
+		s.Mode |= fs.ModeSticky
+	}
+	switch st.Mode & syscall.S_IFMT {
+	case syscall.S_IFDIR:
+		s.Mode |= fs.ModeDir
+	case syscall.S_IFLNK:
+		s.Mode |= fs.ModeSymlink
+	case syscall.S_IFIFO:
+		s.Mode |= fs.ModeNamedPipe
+	case syscall.S_IFSOCK:
+		s.Mode |= fs.ModeSocket
+	case syscall.S_IFBLK:
+		s.Mode |= fs.ModeDevice
+	case syscall.S_IFCHR:
+		s.Mode |= fs.ModeDevice | fs.ModeCharDevice
+	}
+	return s
+}
+
+// lstatInfo is os.Lstat, for DirEntry.Info.
+func lstatInfo(path string) (fs.FileInfo, error) { return os.Lstat(path) }
+
+// readHead reads at most limit bytes from the start of the file at path
+// (through symlinks), with plain system calls: a sync reads every ref file.
+func readHead(path string, limit int) ([]byte, error) {
+	var fd int
+	var err error
+	for {
+		// O_NONBLOCK: a ref that is (or links to) a FIFO must not block
+		// the scan; it reads as empty.
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	buf := make([]byte, limit)
+	n := 0
+	for n < limit {
+		m, err := syscall.Read(fd, buf[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if m <= 0 {
+			break
+		}
+		n += m
+	}
+	return buf[:n], nil
 }

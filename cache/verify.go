@@ -655,7 +655,7 @@ func ScanRepo(root, folder string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &scanner{root: root, store: IsStore(root), stats: map[string]statResult{}}
+	s := NewWalker(root, Options{}).s
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		r, _, _ := s.linkedRepo(fs.FileInfoToDirEntry(fi), path, typ, id, nil)
 		if r == nil {
@@ -666,9 +666,6 @@ func ScanRepo(root, folder string) (*Repo, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", path)
 	}
-	inc, ws := s.incomplete(folder, path)
 	r := s.repo(folder, path, typ, id)
-	r.Incomplete = inc
-	r.Notes = append(r.Notes, ws...)
 	return r, nil
 }

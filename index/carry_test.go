@@ -11,10 +11,15 @@ import (
 	"github.com/hfidx/hfidx/schema"
 )
 
-// TestDigestsSurviveSync: each sync builds a new index file, and the
-// digests verify kept (for files still in the cache) and the assets
-// listing come along; digests of files gone are dropped.
+// TestDigestsSurviveSync: the digests verify kept (for files still in the
+// cache) and the assets listing survive both a full sync, which builds a
+// new index file, and an incremental one; digests of files gone are dropped.
 func TestDigestsSurviveSync(t *testing.T) {
+	t.Run("full", func(t *testing.T) { checkDigestsSurviveSync(t, true) })
+	t.Run("incremental", func(t *testing.T) { checkDigestsSurviveSync(t, false) })
+}
+
+func checkDigestsSurviveSync(t *testing.T, rebuild bool) {
 	root, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -59,12 +64,16 @@ repo model org/a
 	}
 	before, _ := os.Stat(db)
 
-	if _, err := Sync(root, db, Options{}); err != nil {
+	st, err := Sync(root, db, Options{Rebuild: rebuild})
+	if err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.Stat(db)
-	if os.SameFile(before, after) {
+	if rebuild && (st.Mode != "full" || os.SameFile(before, after)) {
 		t.Fatalf("sync did not build a new file; the test proves nothing")
+	}
+	if !rebuild && (st.Mode != "incremental" || !os.SameFile(before, after)) {
+		t.Fatalf("sync was %s (%s), not an update in place; the test proves nothing", st.Mode, st.Reason)
 	}
 	d, err = OpenDigests(db, true)
 	if err != nil {

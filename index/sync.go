@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -53,6 +55,11 @@ type Stats struct {
 	Incomplete int           `json:"incomplete_files"`
 	Warnings   int           `json:"warnings"`
 	SizeOnDisk int64         `json:"size_on_disk"`
+	Mode       string        `json:"mode"`             // full or incremental
+	Reason     string        `json:"reason,omitempty"` // why a sync asked to be incremental was full
+	Rescanned  int           `json:"rescanned_repos"`  // repos listed again (all of them in a full sync)
+	Unchanged  int           `json:"unchanged_repos"`  // repos found unchanged without listing them
+	Removed    int           `json:"removed_repos"`    // repos gone since the last sync
 	Duration   time.Duration `json:"-"`
 	Seconds    float64       `json:"seconds"`
 }
@@ -70,25 +77,145 @@ func (e *IndexError) Unwrap() error { return e.Err }
 // Options tunes a sync.
 type Options struct {
 	Jobs int
+	// Rebuild writes a new index from a full scan even when an incremental
+	// sync could update the existing one.
+	Rebuild bool
+	// SkipBlobStats leaves the sizes and times of the blobs of unchanged
+	// repos as the last sync saw them instead of reading them again.
+	SkipBlobStats bool
+	// RacyWindow is passed to the scan (see cache.Options).
+	RacyWindow time.Duration
+	// Summary fills the counts and sizes of Stats from the index written;
+	// without it only the sync's own figures are set.
+	Summary bool
+	// Progress, when set, is called after each top-level entry of the cache
+	// with the number done, the total, and how many files and blobs were
+	// read so far, from one goroutine.
+	Progress func(done, total, entries int)
 }
 
-// Sync scans the cache at root (absolute and resolved) and writes a fresh
-// index at dbPath: a new file filled in one transaction, then renamed over
-// the old one, so a reader never sees a half-written index and a crash
-// leaves the old one. A file at dbPath that is not an hfidx index, or one
-// from a newer hfidx, is never overwritten: Sync returns an *IndexError.
+// Sync brings the index at dbPath up to date with the cache at root
+// (absolute and resolved). When the index exists and was written by this
+// hfidx for this cache, it is updated in place in one transaction, listing
+// again only the repos whose folders changed (see cache.Walker.Check);
+// otherwise, or with Options.Rebuild, a fresh index is written into a new
+// file and renamed over the old one. Either way a reader never sees a
+// half-written index and a crash leaves the old one. A file at dbPath that
+// is not an hfidx index, or one from a newer hfidx (unless Options.Rebuild),
+// is never overwritten: Sync returns an *IndexError. Concurrent syncs of one index wait for each
+// other.
 func Sync(root, dbPath string, opts Options) (Stats, error) {
 	start := time.Now()
 	st := Stats{CacheDir: root, Index: dbPath}
-	if err := schema.Check(dbPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	exists := true
+	var newer *schema.NewerError
+	switch err := schema.Check(dbPath); {
+	case errors.Is(err, fs.ErrNotExist):
+		exists = false
+	case opts.Rebuild && errors.As(err, &newer):
+		// An index of a newer hfidx is replaced only when asked to
+		// rebuild: the way out its error names.
+	case err != nil:
 		return st, &IndexError{dbPath, err}
 	}
 	dir := filepath.Dir(dbPath)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return st, &IndexError{dbPath, fmt.Errorf("cannot create its folder: %w", err)}
 	}
-	tmp := filepath.Join(dir, "."+filepath.Base(dbPath)+".tmp-"+strconv.Itoa(os.Getpid()))
-	os.Remove(tmp)
+	unlock, err := lockIndex(dbPath)
+	if err != nil {
+		return st, &IndexError{dbPath, err}
+	}
+	defer unlock()
+	// Temporary files of earlier syncs killed before their rename: syncs of
+	// this index wait for each other, so none is in use.
+	if stale, err := filepath.Glob(globEscape(tmpPrefix(dbPath)) + "*"); err == nil {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
+	switch {
+	case opts.Rebuild:
+		st.Reason = "rebuild asked for"
+	case !exists:
+		st.Reason = "no index yet"
+	default:
+		ist, err := incremental(root, dbPath, opts, start)
+		if err == nil {
+			touch(dbPath + ".lock")
+			return ist, nil
+		}
+		var ie *IndexError
+		if errors.As(err, &ie) {
+			return st, err
+		}
+		st.Reason = err.Error()
+	}
+	st, err = full(root, dbPath, opts, start, st)
+	if err == nil {
+		touch(dbPath + ".lock")
+	}
+	return st, err
+}
+
+// tmpPrefix starts the name of the file a full sync writes before renaming
+// it over the index.
+func tmpPrefix(dbPath string) string {
+	return filepath.Join(filepath.Dir(dbPath), "."+filepath.Base(dbPath)+".tmp-")
+}
+
+// globEscape quotes the pattern characters of a path for filepath.Glob.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// touch sets the modification time of the index's lock file to now: it
+// tells when a sync last found the index current, even one that had
+// nothing to write (see CheckedAt).
+func touch(path string) {
+	now := time.Now()
+	os.Chtimes(path, now, now)
+}
+
+// CheckedAt returns when a sync last brought the index at dbPath up to
+// date, or the zero time if unknown.
+func CheckedAt(dbPath string) time.Time {
+	fi, err := os.Stat(dbPath + ".lock")
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
+}
+
+// lockIndex takes an exclusive lock on <index>.lock, waiting for another
+// sync of the same index to finish.
+func lockIndex(dbPath string) (func(), error) {
+	f, err := os.OpenFile(dbPath+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create its lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot lock it: %w", err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// full writes a fresh index from a full scan into a new file and renames
+// it over dbPath.
+func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, error) {
+	st.Mode = "full"
+	tmp := tmpPrefix(dbPath) + strconv.Itoa(os.Getpid())
 	db, err := schema.Create(tmp)
 	if err != nil {
 		os.Remove(tmp)
@@ -101,29 +228,72 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 			os.Remove(tmp)
 		}
 	}()
+	indexes, err := dropIndexes(db)
+	if err != nil {
+		return st, &IndexError{dbPath, err}
+	}
 	w, err := newWriter(db)
 	if err != nil {
 		return st, &IndexError{dbPath, err}
 	}
-	sum, err := cache.Scan(root, cache.Options{Jobs: opts.Jobs}, w.handler())
+	walker := cache.NewWalker(root, cache.Options{Jobs: opts.Jobs, RacyWindow: opts.RacyWindow})
+	entries, err := walker.Entries()
 	if err != nil {
 		w.tx.Rollback()
 		return st, err
+	}
+	h := w.handler()
+	var herr error
+	read := 0
+	storeStamps := walker.Payloads(func(p cache.Payload) {
+		if herr == nil {
+			herr = h.Payload(p)
+		}
+	}, func(x cache.Warning) {
+		if herr == nil {
+			herr = h.Warning(x)
+		}
+	})
+	if herr == nil {
+		herr = cache.Ordered(len(entries), opts.Jobs, func(i int) cache.Entry { return walker.Entry(entries[i]) },
+			func(i int, e cache.Entry) error {
+				if opts.Progress != nil {
+					read += entryCount(e)
+					opts.Progress(i+1, len(entries), read)
+				}
+				return h.Entry(e)
+			})
+	}
+	if herr != nil {
+		w.tx.Rollback()
+		return st, herr
 	}
 	st.Duration = time.Since(start)
 	meta := map[string]string{
 		"cache_dir":     root,
 		"synced_at":     strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
 		"sync_seconds":  strconv.FormatFloat(st.Duration.Seconds(), 'f', 3, 64),
-		"store":         boolText(sum.Store),
+		"store":         boolText(walker.Store()),
+		"store_state":   cache.State{Dirs: storeStamps}.Encode(),
 		"hfidx_version": Version,
+	}
+	for _, q := range indexes {
+		if _, err := w.tx.Exec(q); err != nil {
+			w.tx.Rollback()
+			return st, &IndexError{dbPath, err}
+		}
 	}
 	if err := w.finish(meta); err != nil {
 		return st, &IndexError{dbPath, err}
 	}
 	carryOver(db, dbPath)
-	if err := counts(db, &st); err != nil {
+	if err := db.Get(&st.Rescanned, `SELECT count(*) FROM repos`); err != nil {
 		return st, &IndexError{dbPath, err}
+	}
+	if opts.Summary {
+		if err := counts(db, &st); err != nil {
+			return st, &IndexError{dbPath, err}
+		}
 	}
 	if err := db.Close(); err != nil {
 		return st, &IndexError{dbPath, err}
@@ -138,6 +308,41 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 	st.Duration = time.Since(start)
 	st.Seconds = st.Duration.Seconds()
 	return st, nil
+}
+
+// dropIndexes drops the secondary indexes of a fresh, empty index and
+// returns the statements (as the schema wrote them) that create them
+// again: built once over the loaded rows, they cost less than kept up to
+// date row by row. Indexes behind UNIQUE constraints stay: the writer
+// looks blobs and payloads up by path.
+func dropIndexes(db *sqlx.DB) ([]string, error) {
+	var idx []struct {
+		Name string `db:"name"`
+		SQL  string `db:"sql"`
+	}
+	if err := db.Select(&idx, `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid`); err != nil {
+		return nil, err
+	}
+	var create []string
+	for _, x := range idx {
+		if _, err := db.Exec(`DROP INDEX "` + strings.ReplaceAll(x.Name, `"`, `""`) + `"`); err != nil {
+			return nil, err
+		}
+		create = append(create, x.SQL)
+	}
+	return create, nil
+}
+
+// entryCount is how many files and blobs an entry's scan read.
+func entryCount(e cache.Entry) int {
+	n := len(e.Incomplete)
+	if r := e.Repo; r != nil {
+		n += len(r.Blobs)
+		for _, v := range r.Revisions {
+			n += len(v.Files)
+		}
+	}
+	return n
 }
 
 func syncFile(path string) error {

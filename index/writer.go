@@ -10,15 +10,20 @@ import (
 )
 
 // writer turns what the scan reports into rows, in one transaction with
-// prepared statements. Scan serialises its calls, so it needs no lock.
+// prepared statements. Scan serialises its calls, so it needs no lock. It
+// keeps in memory only what one repo needs, plus the rare blobs linked
+// from outside their repo, so memory does not grow with the cache.
 type writer struct {
 	tx   *sqlx.Tx
 	stmt map[string]*sql.Stmt
 
-	blobIDs    map[string]blobRow // blob path -> row, cache-wide
-	payloadIDs map[string]int64
-	repoIDs    map[string]int64 // folder -> repos.id
-	pending    []cache.Incomplete
+	local    map[string]blobRow // blob path -> row, for the repo being written
+	external map[string]blobRow // blob path -> row, for blobs linked from outside their repo
+	repoIDs  map[string]int64   // folder -> repos.id
+	pending  []cache.Incomplete
+	// cross are the repos a link joins to another repo or to a file outside
+	// any repo: an incremental sync cannot rewrite them alone.
+	cross map[int64]bool
 }
 
 type blobRow struct {
@@ -41,6 +46,10 @@ var statements = map[string]string{
 	"warning":    `INSERT INTO warnings(entry, repo, path, message, damaging) VALUES (?, ?, ?, ?, ?)`,
 	"meta":       `INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`,
 	"noExist":    `INSERT INTO no_exist(repo, commit_hash, rel_path, path) VALUES (?, ?, ?, ?)`,
+	"state":      `INSERT INTO sync_state(repo, state) VALUES (?, ?)`,
+	"blobByPath": `SELECT id, kind, repo FROM blobs WHERE path = ?`,
+	"cross":      `UPDATE sync_state SET cross_repo = 1 WHERE repo = ?`,
+	"payloadID":  `SELECT id FROM payloads WHERE path = ?`,
 }
 
 func newWriter(db *sqlx.DB) (*writer, error) {
@@ -48,8 +57,8 @@ func newWriter(db *sqlx.DB) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{tx: tx, stmt: map[string]*sql.Stmt{}, blobIDs: map[string]blobRow{},
-		payloadIDs: map[string]int64{}, repoIDs: map[string]int64{}}
+	w := &writer{tx: tx, stmt: map[string]*sql.Stmt{}, external: map[string]blobRow{}, repoIDs: map[string]int64{},
+		cross: map[int64]bool{}}
 	for k, q := range statements {
 		s, err := tx.Prepare(q)
 		if err != nil {
@@ -90,8 +99,7 @@ func nullable(s string) any {
 }
 
 func (w *writer) payload(p cache.Payload) error {
-	id, err := w.exec("payload", p.Hash, p.Path, p.Stat.Size, p.Stat.Usage, p.Stat.Atime.Float(), p.Stat.Mtime.Float(), p.Manifest)
-	w.payloadIDs[p.Path] = id
+	_, err := w.exec("payload", p.Hash, p.Path, p.Stat.Size, p.Stat.Usage, p.Stat.Atime.Float(), p.Stat.Mtime.Float(), p.Manifest)
 	return err
 }
 
@@ -108,6 +116,10 @@ func (w *writer) repo(r *cache.Repo) error {
 		return err
 	}
 	w.repoIDs[r.Folder] = rid
+	w.local = map[string]blobRow{}
+	if _, err := w.exec("state", rid, r.State.Encode()); err != nil {
+		return err
+	}
 	for _, x := range r.Problems {
 		if err := w.warning(x, rid, true); err != nil {
 			return err
@@ -169,13 +181,42 @@ func (w *writer) repo(r *cache.Repo) error {
 // repo's link target and later as an entry of its own repo's blobs/ folder
 // (or the other way round) ends up owned by that repo.
 func (w *writer) blob(rid int64, b cache.Blob) (int64, error) {
-	if prev, ok := w.blobIDs[b.Path]; ok {
+	if prev, ok := w.local[b.Path]; ok {
+		return prev.id, nil
+	}
+	prev, ok := w.external[b.Path]
+	if !ok && b.Kind == cache.BlobExternal {
+		// Another repo may hold the path as one of its own blobs.
+		var row struct {
+			ID   int64         `db:"id"`
+			Kind string        `db:"kind"`
+			Repo sql.NullInt64 `db:"repo"`
+		}
+		err := w.tx.Stmtx(w.stmt["blobByPath"]).QueryRowx(b.Path).StructScan(&row)
+		if err != nil && err != sql.ErrNoRows {
+			return 0, err
+		}
+		if err == nil {
+			prev, ok = blobRow{row.ID, cache.BlobKind(row.Kind)}, true
+			w.external[b.Path] = prev
+			if row.Repo.Valid {
+				w.cross[row.Repo.Int64] = true
+			}
+		}
+	}
+	if b.Kind == cache.BlobExternal {
+		w.cross[rid] = true
+	}
+	if ok {
 		if prev.kind == cache.BlobExternal && b.Kind != cache.BlobExternal {
+			w.cross[rid] = true
 			if _, err := w.stmt["blobOwner"].Exec(rid, string(b.Kind), prev.id); err != nil {
 				return 0, err
 			}
-			w.blobIDs[b.Path] = blobRow{prev.id, b.Kind}
+			prev.kind = b.Kind
+			w.external[b.Path] = prev
 		}
+		w.local[b.Path] = prev
 		return prev.id, nil
 	}
 	var owner any = rid
@@ -183,8 +224,15 @@ func (w *writer) blob(rid int64, b cache.Blob) (int64, error) {
 		owner = nil
 	}
 	var payload any
-	if id, ok := w.payloadIDs[b.Payload]; ok {
-		payload = id
+	if b.Payload != "" {
+		var id int64
+		switch err := w.stmt["payloadID"].QueryRow(b.Payload).Scan(&id); err {
+		case nil:
+			payload = id
+		case sql.ErrNoRows:
+		default:
+			return 0, err
+		}
 	}
 	s := b.Stat
 	id, err := w.exec("blob", b.Path, owner, string(b.Kind), b.Missing, s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(),
@@ -192,7 +240,10 @@ func (w *writer) blob(rid int64, b cache.Blob) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	w.blobIDs[b.Path] = blobRow{id, b.Kind}
+	w.local[b.Path] = blobRow{id, b.Kind}
+	if b.Kind == cache.BlobExternal {
+		w.external[b.Path] = blobRow{id, b.Kind}
+	}
 	return id, nil
 }
 
@@ -205,6 +256,12 @@ func (w *writer) finish(meta map[string]string) error {
 			rid = id
 		}
 		if _, err := w.exec("incomplete", in.Path, in.Entry, rid, in.Stat.Size, in.Stat.Mtime.Float()); err != nil {
+			w.tx.Rollback()
+			return err
+		}
+	}
+	for rid := range w.cross {
+		if _, err := w.stmt["cross"].Exec(rid); err != nil {
 			w.tx.Rollback()
 			return err
 		}

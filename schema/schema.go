@@ -82,7 +82,7 @@ func dsn(path string, readOnly bool) string {
 		// Indexes are built whole in a fresh file that is renamed into
 		// place, so there is no journal to keep and no need to sync
 		// before the final fsync and rename.
-		q += "&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)"
+		q += "&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-32768)"
 	}
 	return u.String() + q
 }

@@ -25,6 +25,23 @@ func OpenWritable(path string) (*sqlx.DB, error) {
 	return current(db)
 }
 
+// OpenSyncing opens an existing index of this hfidx's version for an
+// incremental sync: like OpenWritable, but its transactions take the write
+// lock when they begin (BEGIN IMMEDIATE), and it waits up to a minute for
+// readers to let it commit.
+func OpenSyncing(path string) (*sqlx.DB, error) {
+	if err := Check(path); err != nil {
+		return nil, err
+	}
+	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
+	db, err := sqlx.Open("sqlite", u.String()+"?_pragma=busy_timeout(60000)&_pragma=foreign_keys(1)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return current(db)
+}
+
 // OpenPrevious opens, read-only, an index that this hfidx or an older one
 // wrote, whatever its version, for Sync to carry over the rows other
 // commands keep. It returns the error of Check when the file is not a

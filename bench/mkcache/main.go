@@ -1,8 +1,7 @@
-// Command mkcache writes a synthetic Hugging Face Hub cache for benchmarks:
-// repos with several revisions sharing most blobs through relative
-// symlinks, refs, and a few detached revisions, in the real layout.
+// Command mkcache writes the synthetic benchmark cache (see bench/synth):
+// 3,000 repos per scale step, deterministic for a seed.
 //
-//	go run ./bench/mkcache -repos 3000 -revisions 3 -files 18 DIR
+//	go run ./bench/mkcache -scale 1 DIR
 package main
 
 import (
@@ -14,18 +13,24 @@ import (
 )
 
 func main() {
-	repos := flag.Int("repos", 300, "repos to write")
-	revs := flag.Int("revisions", 3, "revisions per repo")
-	files := flag.Int("files", 18, "files per revision")
-	size := flag.Int("size", 64, "bytes per blob")
+	scale := flag.Int("scale", 1, "size of the cache: 3,000 repos per step")
+	repos := flag.Int("repos", 0, "repos to write instead of 3,000 × scale")
 	seed := flag.Int64("seed", 1, "random seed")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkcache [flags] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkcache [-scale N] [-repos N] [-seed S] DIR")
 		os.Exit(2)
 	}
-	if err := synth.Write(flag.Arg(0), *repos, *revs, *files, *size, *seed); err != nil {
+	cfg := synth.Default(*scale)
+	cfg.Seed = *seed
+	if *repos > 0 {
+		cfg.Repos = *repos
+	}
+	st, err := synth.Write(flag.Arg(0), cfg)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "mkcache:", err)
 		os.Exit(1)
 	}
+	fmt.Printf("%d repos, %d revisions, %d snapshot links, %d real files in snapshots, %d blobs, %d refs\n",
+		st.Repos, st.Revisions, st.Links, st.Copies, st.Blobs, st.Refs)
 }

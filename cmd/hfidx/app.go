@@ -31,6 +31,7 @@ type globals struct {
 	Format   string           `name:"format" enum:"table,json,csv,tsv,text" default:"table" help:"Output format: ${enum} (each command says which it takes)."`
 	JSON     bool             `name:"json" help:"Shorthand for --format json."`
 	Jobs     int              `name:"jobs" default:"0" help:"Folders scanned in parallel (default: number of CPUs)."`
+	NoProg   bool             `name:"no-progress" help:"Never print a progress line while syncing (one shows on a terminal after a second)."`
 	Version  kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
@@ -59,6 +60,7 @@ type app struct {
 	lookup      cache.LookupEnv
 	stdoutIsTTY bool
 	now         time.Time
+	syncOpts    index.Options // set by the sync command
 	kong        *kong.Kong
 }
 
@@ -175,7 +177,14 @@ func (a *app) sync() (string, string, index.Stats, error) {
 	if err != nil {
 		return "", "", index.Stats{}, err
 	}
-	st, err := index.Sync(root, db, index.Options{Jobs: a.Jobs})
+	opts := a.syncOpts
+	opts.Jobs = a.Jobs
+	if !a.NoProg && a.stderrIsTTY() {
+		p := newProgress(a.stderr, time.Now())
+		defer p.done()
+		opts.Progress = p.update
+	}
+	st, err := index.Sync(root, db, opts)
 	if err != nil {
 		return "", "", st, indexFailure(db, err)
 	}

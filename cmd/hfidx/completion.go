@@ -11,10 +11,10 @@ import (
 
 // compCommand is what completion knows of one command.
 type compCommand struct {
-	name  string
+	name  string // "assets ls" for a subcommand
 	help  string
 	flags []*kong.Flag
-	args  []string // enum values of the first positional argument
+	args  []string // subcommands, or enum values of the first positional argument
 }
 
 func completionModel(app *kong.Application) (globals []*kong.Flag, cmds []compCommand) {
@@ -23,11 +23,12 @@ func completionModel(app *kong.Application) (globals []*kong.Flag, cmds []compCo
 			globals = append(globals, f)
 		}
 	}
-	for _, n := range app.Children {
+	var walk func(n *kong.Node, prefix string)
+	walk = func(n *kong.Node, prefix string) {
 		if n.Type != kong.CommandNode || n.Hidden {
-			continue
+			return
 		}
-		c := compCommand{name: n.Name, help: n.Help}
+		c := compCommand{name: prefix + n.Name, help: n.Help}
 		for _, f := range n.Flags {
 			if !f.Hidden {
 				c.flags = append(c.flags, f)
@@ -36,9 +37,26 @@ func completionModel(app *kong.Application) (globals []*kong.Flag, cmds []compCo
 		if len(n.Positional) > 0 && n.Positional[0].Enum != "" {
 			c.args = strings.Split(n.Positional[0].Enum, ",")
 		}
+		for _, k := range n.Children {
+			if k.Type == kong.CommandNode && !k.Hidden {
+				c.args = append(c.args, k.Name)
+				walk(k, c.name+" ")
+			}
+		}
 		cmds = append(cmds, c)
 	}
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, n := range app.Children {
+		walk(n, "")
+	}
+	// Subcommands first: bash's case takes the first pattern that matches,
+	// and "assets "* would take "assets rm".
+	sort.Slice(cmds, func(i, j int) bool {
+		ni, nj := strings.Contains(cmds[i].name, " "), strings.Contains(cmds[j].name, " ")
+		if ni != nj {
+			return ni
+		}
+		return cmds[i].name < cmds[j].name
+	})
 	return globals, cmds
 }
 
@@ -63,12 +81,15 @@ func writeCompletion(w io.Writer, app *kong.Application, shell string) error {
 		if shell == "zsh" {
 			b.WriteString("#compdef hfidx\nautoload -U +X bashcompinit && bashcompinit\n")
 		}
-		names := make([]string, len(cmds))
-		for i, c := range cmds {
-			names[i] = c.name
+		var names []string
+		for _, c := range cmds {
+			if !strings.Contains(c.name, " ") {
+				names = append(names, c.name)
+			}
 		}
-		b.WriteString("_hfidx() {\n  local cur prev cmd i\n  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n")
-		b.WriteString("  for ((i=1; i<COMP_CWORD; i++)); do case \"${COMP_WORDS[i]}\" in -*) ;; *) cmd=\"${COMP_WORDS[i]}\"; break;; esac; done\n")
+		b.WriteString("_hfidx() {\n  local cur prev cmd i n=0\n  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n")
+		// cmd is the command, with its subcommand when it has one.
+		b.WriteString("  for ((i=1; i<COMP_CWORD && n<2; i++)); do case \"${COMP_WORDS[i]}\" in -*) ;; *) cmd=\"${cmd:+$cmd }${COMP_WORDS[i]}\"; n=$((n+1));; esac; done\n")
 		b.WriteString("  case \"$prev\" in\n")
 		for _, f := range globals {
 			switch {
@@ -84,18 +105,30 @@ func writeCompletion(w io.Writer, app *kong.Application, shell string) error {
 		fmt.Fprintf(&b, "    \"\") COMPREPLY=($(compgen -W %q -- \"$cur\"));;\n", strings.Join(append(names, flagWords(globals)...), " "))
 		for _, c := range cmds {
 			words := append(append(flagWords(c.flags), flagWords(globals)...), c.args...)
-			fmt.Fprintf(&b, "    %s) COMPREPLY=($(compgen -W %q -- \"$cur\"));;\n", c.name, strings.Join(words, " "))
+			pattern := fmt.Sprintf("%q", c.name)
+			if !strings.Contains(c.name, " ") {
+				// The command alone, or followed by a word that is not one of
+				// its subcommands (an argument).
+				pattern += fmt.Sprintf("|%q*", c.name+" ")
+			}
+			fmt.Fprintf(&b, "    %s) COMPREPLY=($(compgen -W %q -- \"$cur\"));;\n", pattern, strings.Join(words, " "))
 		}
 		b.WriteString("  esac\n}\ncomplete -F _hfidx hfidx\n")
 	case "fish":
 		b.WriteString("complete -c hfidx -f\n")
 		for _, c := range cmds {
-			fmt.Fprintf(&b, "complete -c hfidx -n __fish_use_subcommand -a %s -d %q\n", c.name, c.help)
+			parent, sub, nested := strings.Cut(c.name, " ")
+			cond := "__fish_seen_subcommand_from " + c.name
+			if nested {
+				cond = "__fish_seen_subcommand_from " + parent + "; and __fish_seen_subcommand_from " + sub
+			} else {
+				fmt.Fprintf(&b, "complete -c hfidx -n __fish_use_subcommand -a %s -d %q\n", c.name, c.help)
+			}
 			for _, f := range c.flags {
-				fishFlag(&b, "__fish_seen_subcommand_from "+c.name, f)
+				fishFlag(&b, cond, f)
 			}
 			if len(c.args) > 0 {
-				fmt.Fprintf(&b, "complete -c hfidx -n '__fish_seen_subcommand_from %s' -a %q\n", c.name, strings.Join(c.args, " "))
+				fmt.Fprintf(&b, "complete -c hfidx -n '%s' -a %q\n", cond, strings.Join(c.args, " "))
 			}
 		}
 		for _, f := range globals {

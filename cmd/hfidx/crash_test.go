@@ -20,19 +20,6 @@ import (
 	"github.com/hfidx/hfidx/cache/cachetest"
 )
 
-// crashRuns is how many times TestDeleteKilled kills a delete: a few dozen
-// in CI, HFIDX_CRASH_RUNS=N for a long run.
-func crashRuns(t *testing.T) int {
-	if s := os.Getenv("HFIDX_CRASH_RUNS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("HFIDX_CRASH_RUNS=%q: want a positive number", s)
-		}
-		return n
-	}
-	return 24
-}
-
 // crashSpec is a cache whose deletion has many steps: revisions of one
 // repo sharing some blobs, a whole repo, a revision of a third repo.
 func crashSpec() (spec string, targets []string) {
@@ -207,7 +194,7 @@ func TestDeleteKilled(t *testing.T) {
 	t.Logf("uninterrupted: %v in all, removals from %v to %v", full, execStart.Sub(start), execEnd.Sub(start))
 	want := relState(t, hub)
 
-	runs := crashRuns(t)
+	runs := crashRuns(24) // HFIDX_CRASH_RUNS=N for a long run
 	var before, mid, after, exited, orphans int
 	for i := 0; i < runs; i++ {
 		hub, db := fresh(t.TempDir())

@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
 	"golang.org/x/term"
 
 	"github.com/hfidx/hfidx/cache"
@@ -18,10 +20,27 @@ import (
 )
 
 type deleteCmd struct {
-	Targets []string `arg:"" optional:"" sep:"none" type:"raw" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, or - to read them from stdin."`
+	Targets []string `arg:"" optional:"" sep:"none" type:"raw" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, or - to read them from stdin. None: choose from a list on the terminal (or in an editor with --disable-tui)."`
 	DryRun  bool     `name:"dry-run" help:"Print the plan; touch nothing."`
 	Yes     bool     `name:"yes" short:"y" help:"Do not ask for confirmation."`
 	Wait    bool     `name:"wait" help:"Wait for download locks held by other processes instead of skipping their repos."`
+	// Without targets the revisions are chosen interactively.
+	DisableTUI bool   `name:"disable-tui" help:"Without targets: choose in a text file ($$VISUAL or $$EDITOR) instead of the list on the terminal."`
+	Sort       string `name:"sort" placeholder:"ORDER" help:"Order of the lists to choose from: alphabetical, lastUpdated, lastUsed or size (default: type, then repo id)."`
+}
+
+// Validate checks the flag combinations.
+func (c *deleteCmd) Validate() error {
+	if c.Sort != "" && !slices.Contains(query.ChoiceOrders, c.Sort) {
+		return &query.UsageError{Msg: fmt.Sprintf("invalid --sort %q: want one of %s", c.Sort, strings.Join(query.ChoiceOrders, ", "))}
+	}
+	if len(c.Targets) > 0 && c.DisableTUI {
+		return &query.UsageError{Msg: "--disable-tui is for choosing without targets: give targets or --disable-tui, not both"}
+	}
+	if len(c.Targets) > 0 && c.Sort != "" {
+		return &query.UsageError{Msg: "--sort orders the lists to choose from: it takes no targets"}
+	}
+	return nil
 }
 
 // deleteOutput is the JSON of a real delete.
@@ -38,6 +57,9 @@ type deleteOutput struct {
 func (c *deleteCmd) Run(a *app) error {
 	if err := a.formatIn("table", "text", "json"); err != nil {
 		return err
+	}
+	if len(c.Targets) == 0 {
+		return c.interactive(a)
 	}
 	raw, err := c.rawTargets(a)
 	if err != nil {
@@ -82,6 +104,12 @@ func (c *deleteCmd) Run(a *app) error {
 		}
 		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
 	}
+	return c.planAndRun(a, db, sel)
+}
+
+// planAndRun plans sel on db (and closes it), prints the plan, and on a
+// real run asks and executes it.
+func (c *deleteCmd) planAndRun(a *app, db *sqlx.DB, sel *query.Selection) error {
 	plan, err := query.MakePlan(db, sel)
 	db.Close()
 	if err != nil {
@@ -316,8 +344,11 @@ func (c *deleteCmd) rawTargets(a *app) ([]string, error) {
 	return uniq, nil
 }
 
+// errNotConfirmed is returned when the user answers no to the deletion.
+var errNotConfirmed = &cliError{code: exitError, msg: "deletion not confirmed"}
+
 // confirmDeletion asks before a deletion and returns an error when the
-// user declines or cannot be asked.
+// user declines (errNotConfirmed) or cannot be asked.
 func confirmDeletion(a *app) error {
 	ok, err := confirm(a, "Proceed with deletion? [y/N] ")
 	if err != nil {
@@ -325,7 +356,7 @@ func confirmDeletion(a *app) error {
 	}
 	if !ok {
 		fmt.Fprintln(a.stderr, "Aborted: nothing was deleted.")
-		return &cliError{code: exitError, msg: "deletion not confirmed"}
+		return errNotConfirmed
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hfidx/hfidx/index"
 	"github.com/hfidx/hfidx/query"
 	"github.com/hfidx/hfidx/schema"
 )
@@ -56,6 +57,11 @@ func (c *infoCmd) Run(a *app) error {
 			return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
 		}
 		res.SyncedAt, _ = strconv.ParseFloat(synced, 64)
+		// A sync with nothing to write leaves the index (and synced_at)
+		// alone and only marks its lock file.
+		if t := index.CheckedAt(path); !t.IsZero() {
+			res.SyncedAt = max(res.SyncedAt, float64(t.UnixNano())/1e9)
+		}
 		res.AgeSeconds = a.nowFloat() - res.SyncedAt
 		if err := db.QueryRow(`SELECT repos, revisions, files, blobs, warnings, size_on_disk FROM cache_usage`).
 			Scan(&res.Repos, &res.Revisions, &res.Files, &res.Blobs, &res.Warnings, &res.SizeOnDisk); err != nil {

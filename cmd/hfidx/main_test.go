@@ -21,6 +21,11 @@ import (
 var updateScripts = flag.Bool("u", false, "update testscript files from actual output")
 
 func TestMain(m *testing.M) {
+	// A test that needs the real command on a terminal runs this binary
+	// again with this variable set (see delete_tui_test.go).
+	if os.Getenv("HFIDX_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	testscript.Main(m, map[string]func(){
 		"hfidx": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})

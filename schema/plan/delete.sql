@@ -22,13 +22,15 @@ whole AS (
     WHERE NOT EXISTS (SELECT 1 FROM revisions w
                       WHERE w.repo = v.repo AND w.id NOT IN (SELECT id FROM sel))
 ),
-snaps AS (
+snaps AS MATERIALIZED (
     SELECT v.id, v.repo, v.snapshot_path FROM revisions v JOIN sel ON sel.id = v.id
     WHERE v.repo NOT IN (SELECT id FROM whole)
 ),
 gone AS (
     SELECT DISTINCT b.id, b.path, b.kind, b.size, b.usage, b.dev, b.ino, s.repo
-    FROM snaps s JOIN files f ON f.revision = s.id JOIN blobs b ON b.id = f.blob
+    -- CROSS JOIN keeps this order (a few snapshots, their files, their
+    -- blobs): without statistics SQLite may otherwise scan every blob.
+    FROM snaps s CROSS JOIN files f ON f.revision = s.id CROSS JOIN blobs b ON b.id = f.blob
     WHERE b.repo = s.repo
       AND ((b.kind = 'copy' AND substr(b.path, 1, length(s.snapshot_path) + 1) = s.snapshot_path || '/')
            OR (b.kind = 'blob'
@@ -37,8 +39,10 @@ gone AS (
                                  AND w.id NOT IN (SELECT id FROM sel))))
 )
 SELECT 'repo' AS kind, r.path AS path, r.id AS repo, NULL AS revision,
-       coalesce((SELECT sum(b.size) FROM repo_blobs rb JOIN blobs b ON b.id = rb.blob
-                 WHERE rb.repo = r.id AND b.repo = r.id), 0) AS size,
+       coalesce((SELECT sum(b.size) FROM blobs b
+                 WHERE b.repo = r.id
+                   AND EXISTS (SELECT 1 FROM files f JOIN revisions v ON v.id = f.revision
+                               WHERE f.blob = b.id AND v.repo = r.id)), 0) AS size,
        0 AS usage, 0 AS dev, 0 AS ino
 FROM repos r WHERE r.id IN (SELECT id FROM whole)
 UNION ALL

@@ -1,0 +1,376 @@
+package index
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hfidx/hfidx/cache"
+	"github.com/hfidx/hfidx/schema"
+)
+
+// chunk is how many top-level entries an incremental sync checks between
+// two reads of the index: it bounds what is held in memory.
+const chunk = 256
+
+// knownRepo is a repo row of the index being updated.
+type knownRepo struct {
+	ID       int64          `db:"id"`
+	Folder   string         `db:"folder"`
+	Atime    float64        `db:"atime"`
+	Damaged  bool           `db:"damaged"`
+	Warnings int            `db:"warnings"`
+	HasState bool           `db:"has_state"`
+	Cross    bool           `db:"cross_repo"`
+	Link     sql.NullString `db:"link_target"`
+}
+
+// checkable reports whether the repo may be found unchanged without
+// listing it: repos with warnings are listed again every time, since what
+// they warn about may lie outside the folders whose times are kept.
+func (k knownRepo) checkable() bool {
+	return k.HasState && !k.Damaged && k.Warnings == 0 && !k.Cross && !k.Link.Valid
+}
+
+// checked is a repo of a chunk to check, with its state.
+type checked struct {
+	repo  knownRepo
+	state cache.State
+}
+
+type outcome struct {
+	refresh *cache.Refresh
+	entry   cache.Entry
+}
+
+// deleteRepo removes every row of a repo, children first.
+var deleteRepo = []string{
+	`DELETE FROM files WHERE revision IN (SELECT id FROM revisions WHERE repo = ?)`,
+	`DELETE FROM refs WHERE repo = ?`,
+	`DELETE FROM revisions WHERE repo = ?`,
+	`DELETE FROM blobs WHERE repo = ?`,
+	`DELETE FROM no_exist WHERE repo = ?`,
+	`DELETE FROM incomplete_files WHERE repo = ?`,
+	`DELETE FROM warnings WHERE repo = ?`,
+	`DELETE FROM sync_state WHERE repo = ?`,
+	`DELETE FROM repos WHERE id = ?`,
+}
+
+// incremental updates the index at dbPath in place. It returns an error
+// (and leaves the index as it was) whenever a full sync is needed instead;
+// the error says why.
+func incremental(root, dbPath string, opts Options, start time.Time) (Stats, error) {
+	st := Stats{CacheDir: root, Index: dbPath, Mode: "incremental"}
+	db, err := schema.OpenSyncing(dbPath)
+	if err != nil {
+		return st, fmt.Errorf("the index cannot be updated in place: %v", err)
+	}
+	defer db.Close()
+	meta := map[string]string{}
+	var rows []struct {
+		Key   string `db:"key"`
+		Value string `db:"value"`
+	}
+	if err := db.Select(&rows, `SELECT key, value FROM meta`); err != nil {
+		return st, err
+	}
+	for _, r := range rows {
+		meta[r.Key] = r.Value
+	}
+	if meta["cache_dir"] != root {
+		return st, errors.New("the index is of another cache folder")
+	}
+	walker := cache.NewWalker(root, cache.Options{Jobs: opts.Jobs, RacyWindow: opts.RacyWindow})
+	if boolText(walker.Store()) != meta["store"] {
+		return st, errors.New("the shared blob store appeared or went")
+	}
+	w, err := newWriter(db)
+	if err != nil {
+		return st, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			w.tx.Rollback()
+		}
+	}()
+	// The transaction holds the write lock from its start (BEGIN
+	// IMMEDIATE), so nothing changes what is read below. changed tells
+	// whether anything is written; if not, nothing is committed.
+	changed := false
+	if walker.Store() {
+		moved, err := refreshStore(w.tx, walker, meta["store_state"])
+		if err != nil {
+			return st, err
+		}
+		changed = moved
+	}
+	var known []knownRepo
+	if err := w.tx.Select(&known, `SELECT r.id, r.folder, r.atime, r.damaged, r.link_target,
+			(SELECT count(*) FROM warnings x WHERE x.repo = r.id) AS warnings,
+			s.repo IS NOT NULL AS has_state, coalesce(s.cross_repo, 0) AS cross_repo
+		FROM repos r LEFT JOIN sync_state s ON s.repo = r.id`); err != nil {
+		return st, err
+	}
+	byFolder := make(map[string]*knownRepo, len(known))
+	for i := range known {
+		byFolder[known[i].Folder] = &known[i]
+	}
+	// Entries that are not repos are listed again every time.
+	before, err := loose(w.tx)
+	if err != nil {
+		return st, err
+	}
+	for _, q := range []string{`DELETE FROM warnings WHERE repo IS NULL`, `DELETE FROM incomplete_files WHERE repo IS NULL`} {
+		if _, err := w.tx.Exec(q); err != nil {
+			return st, err
+		}
+	}
+	entries, err := walker.Entries()
+	if err != nil {
+		return st, err
+	}
+	seen := make(map[string]bool, len(entries))
+	h := w.handler()
+	read := 0
+	for lo := 0; lo < len(entries); lo += chunk {
+		part := entries[lo:min(lo+chunk, len(entries))]
+		checks, err := loadChecks(w.tx, part, byFolder)
+		if err != nil {
+			return st, err
+		}
+		err = cache.Ordered(len(part), opts.Jobs, func(i int) outcome {
+			if c := checks[i]; c != nil {
+				if ref, ok := walker.Check(c.repo.Folder, &c.state, opts.SkipBlobStats); ok {
+					return outcome{refresh: ref}
+				}
+			}
+			return outcome{entry: walker.Entry(part[i])}
+		}, func(i int, o outcome) error {
+			if opts.Progress != nil {
+				if o.refresh != nil {
+					read += len(o.refresh.Blobs) + len(o.refresh.Incomplete)
+				} else {
+					read += entryCount(o.entry)
+				}
+				opts.Progress(lo+i+1, len(entries), read)
+			}
+			name := part[i].Name()
+			seen[name] = true
+			if o.refresh != nil {
+				st.Unchanged++
+				moved, err := applyRefresh(w.tx, checks[i], o.refresh)
+				changed = changed || moved
+				return err
+			}
+			changed = changed || o.entry.Repo != nil || byFolder[name] != nil
+			if k := byFolder[name]; k != nil {
+				if k.Cross {
+					return fmt.Errorf("%s, linked with another repo, changed", name)
+				}
+				if err := removeRepo(w.tx, k.ID); err != nil {
+					return err
+				}
+			}
+			if o.entry.Repo != nil {
+				st.Rescanned++
+			}
+			if err := h.Entry(o.entry); err != nil {
+				return err
+			}
+			if len(w.cross) > 0 {
+				return fmt.Errorf("%s links into another repo", name)
+			}
+			return nil
+		})
+		if err != nil {
+			return st, err
+		}
+	}
+	for _, k := range known {
+		if seen[k.Folder] {
+			continue
+		}
+		if k.Cross {
+			return st, fmt.Errorf("%s, linked with another repo, is gone", k.Folder)
+		}
+		if err := removeRepo(w.tx, k.ID); err != nil {
+			return st, err
+		}
+		st.Removed++
+		changed = true
+	}
+	// Digests of files no longer in the cache go, as a full sync drops them.
+	res, err := w.tx.Exec(`DELETE FROM verified WHERE (dev, ino, size) NOT IN (SELECT dev, ino, size FROM blobs)`)
+	if err != nil {
+		return st, err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		changed = true
+	}
+	if !changed && len(w.pending) == 0 {
+		if after, err := loose(w.tx); err != nil || after != before {
+			changed = true
+		}
+	} else {
+		changed = true
+	}
+	if !changed {
+		// Nothing to write: the index is current as it is.
+		done = true
+		w.tx.Rollback()
+		return summarise(db, dbPath, opts, start, st)
+	}
+	st.Duration = time.Since(start)
+	if err := w.finish(map[string]string{
+		"synced_at":     strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
+		"sync_seconds":  strconv.FormatFloat(st.Duration.Seconds(), 'f', 3, 64),
+		"hfidx_version": Version,
+	}); err != nil {
+		done = true // finish rolled back
+		return st, err
+	}
+	done = true
+	return summarise(db, dbPath, opts, start, st)
+}
+
+func summarise(db *sqlx.DB, dbPath string, opts Options, start time.Time, st Stats) (Stats, error) {
+	if opts.Summary {
+		if err := counts(db, &st); err != nil {
+			return st, &IndexError{dbPath, err}
+		}
+	}
+	st.Duration = time.Since(start)
+	st.Seconds = st.Duration.Seconds()
+	return st, nil
+}
+
+// loose renders the rows of top-level entries that are not repos, which
+// an incremental sync rewrites every time, to tell whether they changed.
+func loose(tx *sqlx.Tx) (string, error) {
+	var rows []string
+	err := tx.Select(&rows, `SELECT 'w ' || entry || ' ' || path || ' ' || message FROM warnings WHERE repo IS NULL
+		UNION ALL SELECT 'i ' || path || ' ' || entry || ' ' || size || ' ' || mtime FROM incomplete_files WHERE repo IS NULL
+		ORDER BY 1`)
+	return strings.Join(rows, "\n"), err
+}
+
+func removeRepo(tx *sqlx.Tx, id int64) error {
+	for _, q := range deleteRepo {
+		if _, err := tx.Exec(q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadChecks reads the states of the known, checkable repos among
+// entries.
+func loadChecks(tx *sqlx.Tx, entries []fs.DirEntry, byFolder map[string]*knownRepo) ([]*checked, error) {
+	out := make([]*checked, len(entries))
+	byID := map[int64]*checked{}
+	var ids []int64
+	for i, e := range entries {
+		k := byFolder[e.Name()]
+		if k == nil || !k.checkable() || !e.IsDir() {
+			continue
+		}
+		c := &checked{repo: *k}
+		out[i] = c
+		byID[k.ID] = c
+		ids = append(ids, k.ID)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, _ := json.Marshal(ids)
+	rows, err := tx.Query(`SELECT repo, state FROM sync_state WHERE repo IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, err
+		}
+		// A state that does not parse has no folders: Check refuses it.
+		byID[id].state, _ = cache.ParseState(text)
+	}
+	return out, rows.Err()
+}
+
+// applyRefresh writes what moved in an unchanged repo and reports
+// whether anything did.
+func applyRefresh(tx *sqlx.Tx, c *checked, ref *cache.Refresh) (bool, error) {
+	moved := ref.State != nil
+	if a := ref.Stat.Atime.Float(); a != c.repo.Atime {
+		moved = true
+		if _, err := tx.Exec(`UPDATE repos SET atime = ? WHERE id = ?`, a, c.repo.ID); err != nil {
+			return moved, err
+		}
+	}
+	for _, b := range ref.Blobs {
+		s := b.Stat
+		if _, err := tx.Exec(`UPDATE blobs SET size = ?, usage = ?, atime = ?, mtime = ?, nlink = ? WHERE path = ?`,
+			s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(), int64(s.Nlink), b.Path); err != nil {
+			return moved, err
+		}
+	}
+	for _, in := range ref.Incomplete {
+		if _, err := tx.Exec(`UPDATE incomplete_files SET size = ?, mtime = ? WHERE path = ?`,
+			in.Stat.Size, in.Stat.Mtime.Float(), in.Path); err != nil {
+			return moved, err
+		}
+	}
+	if ref.State != nil {
+		if _, err := tx.Exec(`UPDATE sync_state SET state = ? WHERE repo = ?`, ref.State.Encode(), c.repo.ID); err != nil {
+			return moved, err
+		}
+	}
+	return moved, nil
+}
+
+// refreshStore reads again the stats of the store's payloads when none of
+// its folders changed; otherwise it asks for a full sync.
+func refreshStore(tx *sqlx.Tx, walker *cache.Walker, state string) (bool, error) {
+	s, err := cache.ParseState(state)
+	if err != nil || !walker.StoreUnchanged(s.Dirs) {
+		return false, errors.New("the shared blob store changed")
+	}
+	var payloads []struct {
+		ID    int64   `db:"id"`
+		Path  string  `db:"path"`
+		Size  int64   `db:"size"`
+		Usage int64   `db:"usage"`
+		Atime float64 `db:"atime"`
+		Mtime float64 `db:"mtime"`
+	}
+	if err := tx.Select(&payloads, `SELECT id, path, size, usage, atime, mtime FROM payloads`); err != nil {
+		return false, err
+	}
+	moved := false
+	for _, p := range payloads {
+		st, err := cache.Lstat(p.Path)
+		if err != nil || !st.Mode.IsRegular() {
+			return false, errors.New("a payload of the shared blob store changed")
+		}
+		if st.Size == p.Size && st.Usage == p.Usage && st.Atime.Float() == p.Atime && st.Mtime.Float() == p.Mtime {
+			continue
+		}
+		moved = true
+		if _, err := tx.Exec(`UPDATE payloads SET size = ?, usage = ?, atime = ?, mtime = ? WHERE id = ?`,
+			st.Size, st.Usage, st.Atime.Float(), st.Mtime.Float(), p.ID); err != nil {
+			return moved, err
+		}
+	}
+	return moved, nil
+}
