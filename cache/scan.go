@@ -367,6 +367,8 @@ type repoScan struct {
 	blobs  map[string]int        // blob path -> index in r.Blobs
 	memo   map[string]statResult // follow() results
 	blobsD string                // <repo>/blobs
+	dirs   []DirStamp            // folders listed, for the repo's State
+	refRaw []RefStamp            // ref files read, for the repo's State
 }
 
 func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
@@ -409,27 +411,29 @@ func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
 // the repo's state. A repo with a blob outside its folder gets no usable
 // state: it is always listed again.
 func (rs *repoScan) stampFiles() {
-	st := &rs.r.State
 	inside := func(p string) (string, bool) {
 		rel := rs.relTo(p)
 		return rel, rel != p && rel != ""
 	}
-	for _, b := range rs.r.Blobs {
+	blobs := make([]BlobRef, len(rs.r.Blobs))
+	blobStats := make([]Stat, len(rs.r.Blobs))
+	for i, b := range rs.r.Blobs {
 		rel, ok := inside(b.Path)
 		if !ok {
-			st.Dirs = nil
 			return
 		}
-		st.Blobs = append(st.Blobs, fileStamp(rel, b.Stat, b.Missing))
+		blobs[i], blobStats[i] = BlobRef{Rel: rel, Missing: b.Missing}, b.Stat
 	}
+	var incs []string
+	var incStats []Stat
 	for _, in := range rs.r.Incomplete {
 		rel, ok := inside(in.Path)
 		if !ok {
-			st.Dirs = nil
 			return
 		}
-		st.Incomplete = append(st.Incomplete, fileStamp(rel, in.Stat, false))
+		incs, incStats = append(incs, rel), append(incStats, in.Stat)
 	}
+	rs.r.State = stateOf(rs.dirs, rs.refRaw, blobs, blobStats, incs, incStats)
 }
 
 func (rs *repoScan) problem(path, format string, args ...any) {
@@ -829,7 +833,7 @@ func (rs *repoScan) readRef(p, name string) (string, bool) {
 		rs.problem(p, "ref content is not valid UTF-8")
 		return "", false
 	}
-	rs.r.State.Refs = append(rs.r.State.Refs, RefStamp{Rel: rs.relTo(p), Raw: string(b)})
+	rs.refRaw = append(rs.refRaw, RefStamp{Rel: rs.relTo(p), Raw: string(b)})
 	if t, ok := bytes.CutSuffix(b, []byte("\n")); ok {
 		rs.note(p, "ref %q ends with a newline; hfidx ignores it, huggingface_hub would drop the repo", name)
 		b = bytes.TrimSuffix(t, []byte("\r"))
@@ -889,7 +893,7 @@ func (s *scanner) scanStore(emit func(Payload), warn func(Warning)) []DirStamp {
 func (rs *repoScan) readDir(dir string) ([]fs.DirEntry, Stat, error) {
 	des, st, err := readDir(dir)
 	if err == nil {
-		rs.r.State.Dirs = append(rs.r.State.Dirs, rs.stamp(rs.relTo(dir), st))
+		rs.dirs = append(rs.dirs, rs.stamp(rs.relTo(dir), st))
 	}
 	return des, st, err
 }
@@ -908,10 +912,7 @@ func (rs *repoScan) relTo(p string) string {
 // are.
 func (s *scanner) stamp(rel string, st Stat) DirStamp {
 	d := DirStamp{Rel: rel, Mtime: st.Mtime.Nanos(), Ctime: st.Ctime.Nanos()}
-	newest := max(d.Mtime, d.Ctime)
-	if time.Now().UnixNano()-newest < s.racy.Nanoseconds() {
-		d.Mtime, d.Ctime = -1, -1
-	}
+	d.Racy = time.Now().UnixNano()-max(d.Mtime, d.Ctime) < s.racy.Nanoseconds()
 	return d
 }
 

@@ -3,29 +3,33 @@ package cache
 import (
 	"errors"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 )
 
 // State is what an incremental sync needs to tell whether a repo changed
-// since it was scanned, without listing it again: the times of every
-// folder listed, the content of every ref file read (huggingface_hub
-// rewrites refs/main in place, which moves no folder's times), and the
-// stat of every blob and interrupted download, to refresh their rows.
+// since it was scanned, without listing it again: the folders listed and a
+// sum of their modification and status-change times, the content of every
+// ref file read (huggingface_hub rewrites refs/main in place, which moves
+// no folder's times), and the blobs and interrupted downloads with a sum of
+// their stats, to know when their rows need refreshing. Sums keep the
+// state small: one line per path, one number per repo.
 type State struct {
-	Dirs       []DirStamp
+	Dirs       []string // relative to the repo folder; "" (the folder itself) first
+	DirSum     uint64   // 0 when a folder changed too recently to trust (see RacyWindow)
 	Refs       []RefStamp
-	Blobs      []FileStamp
-	Incomplete []FileStamp
+	Blobs      []BlobRef
+	BlobSum    uint64
+	Incomplete []string
+	IncSum     uint64
 }
 
 // DirStamp is a folder's modification and status-change times in
-// nanoseconds, both -1 when they were too recent to trust (see RacyWindow).
-// Rel is the path relative to the repo folder, "" for the folder itself.
+// nanoseconds, as a scan records them. Racy marks times too recent to trust.
 type DirStamp struct {
 	Rel          string
 	Mtime, Ctime int64
+	Racy         bool
 }
 
 // RefStamp is the content of a ref file as read.
@@ -34,68 +38,107 @@ type RefStamp struct {
 	Raw string
 }
 
-// FileStamp is the stat of a blob (through its links) or an interrupted
-// download, relative to the repo folder. Missing marks a dangling link.
-type FileStamp struct {
+// BlobRef is a blob of the repo, relative to its folder. Missing marks an
+// entry of blobs/ that is a dangling link.
+type BlobRef struct {
 	Rel     string
 	Missing bool
-	Dev     uint64
-	Ino     uint64
-	Size    int64
-	Usage   int64
-	Atime   int64
-	Mtime   int64
-	Nlink   uint64
 }
 
-func fileStamp(rel string, s Stat, missing bool) FileStamp {
-	return FileStamp{Rel: rel, Missing: missing, Dev: s.Dev, Ino: s.Ino, Size: s.Size, Usage: s.Usage,
-		Atime: s.Atime.Nanos(), Mtime: s.Mtime.Nanos(), Nlink: s.Nlink}
-}
+// sum is FNV-1a over 64-bit words.
+type sum uint64
 
-// same reports whether s is what the stamp recorded.
-func (f FileStamp) same(s Stat) bool {
-	return f == fileStamp(f.Rel, s, f.Missing)
-}
+func newSum() sum { return 14695981039346656037 }
 
-// Encode renders the state as text, one line per folder, ref, blob or
-// interrupted download, for the index to keep.
-func (s State) Encode() string {
-	var b strings.Builder
-	num := func(v int64) {
-		b.WriteString(strconv.FormatInt(v, 10))
-		b.WriteByte(' ')
-	}
-	for _, d := range s.Dirs {
-		b.WriteString("d ")
-		num(d.Mtime)
-		num(d.Ctime)
-		b.WriteString(strconv.Quote(d.Rel))
-		b.WriteByte('\n')
-	}
-	for _, r := range s.Refs {
-		b.WriteString("r ")
-		b.WriteString(strconv.Quote(r.Rel))
-		b.WriteByte(' ')
-		b.WriteString(strconv.Quote(r.Raw))
-		b.WriteByte('\n')
-	}
-	files := func(kind string, fs []FileStamp) {
-		for _, f := range fs {
-			b.WriteString(kind)
-			missing := int64(0)
-			if f.Missing {
-				missing = 1
-			}
-			for _, v := range []int64{missing, int64(f.Dev), int64(f.Ino), f.Size, f.Usage, f.Atime, f.Mtime, int64(f.Nlink)} {
-				num(v)
-			}
-			b.WriteString(strconv.Quote(f.Rel))
-			b.WriteByte('\n')
+func (h *sum) add(vs ...int64) {
+	for _, v := range vs {
+		for i := 0; i < 64; i += 8 {
+			*h = (*h ^ sum(byte(v>>i))) * 1099511628211
 		}
 	}
-	files("b ", s.Blobs)
-	files("i ", s.Incomplete)
+}
+
+// addStat adds what a row of the index keeps of a file's stat.
+func (h *sum) addStat(s Stat) {
+	h.add(int64(s.Dev), int64(s.Ino), s.Size, s.Usage, s.Atime.Nanos(), s.Mtime.Nanos(), int64(s.Nlink))
+}
+
+// dirSum sums folder stamps; 0 when one is racy.
+func dirSum(ds []DirStamp) uint64 {
+	h := newSum()
+	for _, d := range ds {
+		if d.Racy {
+			return 0
+		}
+		h.add(d.Mtime, d.Ctime)
+	}
+	return max(uint64(h), 1)
+}
+
+// plain reports whether s can be written without quotes.
+func plain(s string) bool {
+	if s == "" || s[0] == '"' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._-/+=@,", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func quote(s string) string {
+	if plain(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+func unquote(s string) (string, error) {
+	if strings.HasPrefix(s, `"`) {
+		return strconv.Unquote(s)
+	}
+	if s == "" || strings.ContainsAny(s, " \n") {
+		return "", errState
+	}
+	return s, nil
+}
+
+// Encode renders the state as text for the index to keep: a line per
+// folder, ref, blob and interrupted download, and the sums.
+func (s State) Encode() string {
+	var b strings.Builder
+	line := func(kind string, fields ...string) {
+		b.WriteString(kind)
+		for _, f := range fields {
+			b.WriteByte(' ')
+			b.WriteString(f)
+		}
+		b.WriteByte('\n')
+	}
+	hex := func(v uint64) string { return strconv.FormatUint(v, 16) }
+	line("S", hex(s.DirSum), hex(s.BlobSum), hex(s.IncSum))
+	for _, d := range s.Dirs {
+		line("d", quote(d))
+	}
+	for _, r := range s.Refs {
+		line("r", quote(r.Rel), strconv.Quote(r.Raw))
+	}
+	for _, bl := range s.Blobs {
+		switch name, ok := strings.CutPrefix(bl.Rel, "blobs/"); {
+		case bl.Missing:
+			line("m", quote(bl.Rel))
+		case ok && plain(name):
+			line("b", name)
+		default:
+			line("f", quote(bl.Rel))
+		}
+	}
+	for _, in := range s.Incomplete {
+		line("i", quote(in))
+	}
 	return b.String()
 }
 
@@ -111,36 +154,58 @@ func ParseState(text string) (State, error) {
 			return s, errState
 		}
 		switch kind {
-		case "d":
-			var v [2]int64
-			rel, err := parseNums(rest, v[:])
-			if err != nil {
-				return s, err
-			}
-			s.Dirs = append(s.Dirs, DirStamp{Rel: rel, Mtime: v[0], Ctime: v[1]})
-		case "r":
-			q, err := strconv.QuotedPrefix(rest)
-			if err != nil || len(rest) <= len(q)+1 {
+		case "S":
+			f := strings.Fields(rest)
+			if len(f) != 3 {
 				return s, errState
 			}
-			rel, err1 := strconv.Unquote(q)
-			raw, err2 := strconv.Unquote(rest[len(q)+1:])
-			if err := errors.Join(err1, err2); err != nil {
+			var v [3]uint64
+			for i := range v {
+				n, err := strconv.ParseUint(f[i], 16, 64)
+				if err != nil {
+					return s, errState
+				}
+				v[i] = n
+			}
+			s.DirSum, s.BlobSum, s.IncSum = v[0], v[1], v[2]
+		case "r":
+			var rel string
+			var err error
+			if strings.HasPrefix(rest, `"`) {
+				q, qerr := strconv.QuotedPrefix(rest)
+				if qerr != nil {
+					return s, errState
+				}
+				rel, err = strconv.Unquote(q)
+				rest = rest[len(q):]
+			} else {
+				rel, rest, _ = strings.Cut(rest, " ")
+				rest = " " + rest
+			}
+			raw, err2 := strconv.Unquote(strings.TrimPrefix(rest, " "))
+			if err != nil || err2 != nil || !strings.HasPrefix(rest, " ") {
 				return s, errState
 			}
 			s.Refs = append(s.Refs, RefStamp{Rel: rel, Raw: raw})
-		case "b", "i":
-			var v [8]int64
-			rel, err := parseNums(rest, v[:])
-			if err != nil {
-				return s, err
+		case "d", "m", "b", "f", "i":
+			var v string
+			var err error
+			if kind == "d" && rest == `""` {
+				v = ""
+			} else if v, err = unquote(rest); err != nil {
+				return s, errState
 			}
-			f := FileStamp{Rel: rel, Missing: v[0] == 1, Dev: uint64(v[1]), Ino: uint64(v[2]), Size: v[3],
-				Usage: v[4], Atime: v[5], Mtime: v[6], Nlink: uint64(v[7])}
-			if kind == "b" {
-				s.Blobs = append(s.Blobs, f)
-			} else {
-				s.Incomplete = append(s.Incomplete, f)
+			switch kind {
+			case "d":
+				s.Dirs = append(s.Dirs, v)
+			case "m":
+				s.Blobs = append(s.Blobs, BlobRef{Rel: v, Missing: true})
+			case "b":
+				s.Blobs = append(s.Blobs, BlobRef{Rel: "blobs/" + v})
+			case "f":
+				s.Blobs = append(s.Blobs, BlobRef{Rel: v})
+			case "i":
+				s.Incomplete = append(s.Incomplete, v)
 			}
 		default:
 			return s, errState
@@ -149,34 +214,18 @@ func ParseState(text string) (State, error) {
 	return s, nil
 }
 
-// parseNums reads len(v) space-separated integers, then a quoted path.
-func parseNums(line string, v []int64) (string, error) {
-	for i := range v {
-		num, rest, ok := strings.Cut(line, " ")
-		n, err := strconv.ParseInt(num, 10, 64)
-		if !ok || err != nil {
-			return "", errState
-		}
-		v[i], line = n, rest
-	}
-	rel, err := strconv.Unquote(line)
-	if err != nil {
-		return "", errState
-	}
-	return rel, nil
-}
-
 // Refresh is what a repo that did not change looks like now: the stat of
-// its folder, and the blobs and interrupted downloads whose stat moved,
-// with the state to keep from now on when any did.
+// its folder and, when their sum moved, the stats of all its blobs or of
+// all its interrupted downloads, with the state to keep from now on.
 type Refresh struct {
 	Stat       Stat
-	Blobs      []Changed
-	Incomplete []Changed
-	State      *State // nil when no blob or interrupted download moved
+	Blobs      []Changed // nil when their stats did not move
+	Incomplete []Changed // nil when their stats did not move
+	State      *State    // nil when nothing moved
 }
 
-// Changed is a file whose stat moved: its absolute path and new stat.
+// Changed is a file whose row may need refreshing: its absolute path and
+// stat now.
 type Changed struct {
 	Path string
 	Stat Stat
@@ -184,10 +233,10 @@ type Changed struct {
 
 // Check tells whether the repo folder scanned with state st is as it was:
 // every folder listed then has the same times, every ref file the same
-// content, every blob the same file (device and inode) and every
-// interrupted download is still there. If so it returns what moved (blobs
-// not looked at when skipBlobs); if not, the repo must be scanned again.
-// Check lists no folder.
+// content, every blob the same kind of file (a dangling link still dangles)
+// and every interrupted download is still there. If so it returns what
+// moved (blobs not looked at when skipBlobs); if not, the repo must be
+// scanned again. Check lists no folder.
 func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool) {
 	base := filepath.Join(w.s.root, folder)
 	abs := func(rel string) string {
@@ -196,21 +245,23 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 		}
 		return base + string(filepath.Separator) + rel
 	}
-	if len(st.Dirs) == 0 || st.Dirs[0].Rel != "" {
+	if st.DirSum == 0 || len(st.Dirs) == 0 || st.Dirs[0] != "" {
 		return nil, false
 	}
 	ref := &Refresh{}
+	h := newSum()
 	for i, d := range st.Dirs {
-		if d.Mtime < 0 {
+		s, err := statPath(abs(d), false)
+		if err != nil || !s.Mode.IsDir() {
 			return nil, false
 		}
-		s, err := statPath(abs(d.Rel), false)
-		if err != nil || !s.Mode.IsDir() || s.Mtime.Nanos() != d.Mtime || s.Ctime.Nanos() != d.Ctime {
-			return nil, false
-		}
+		h.add(s.Mtime.Nanos(), s.Ctime.Nanos())
 		if i == 0 {
 			ref.Stat = s
 		}
+	}
+	if max(uint64(h), 1) != st.DirSum {
+		return nil, false
 	}
 	for _, r := range st.Refs {
 		b, err := readSmall(abs(r.Rel))
@@ -218,49 +269,68 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 			return nil, false
 		}
 	}
-	var next *State
-	moved := func() *State {
-		if next == nil {
-			c := *st
-			c.Blobs = slices.Clone(st.Blobs)
-			c.Incomplete = slices.Clone(st.Incomplete)
-			next = &c
-		}
-		return next
-	}
-	for i, f := range st.Incomplete {
-		s, err := statPath(abs(f.Rel), true)
+	next := *st
+	hi := newSum()
+	var incs []Changed
+	for _, rel := range st.Incomplete {
+		s, err := statPath(abs(rel), true)
 		if err != nil || s.Mode.IsDir() {
 			return nil, false
 		}
-		if !f.same(s) {
-			ref.Incomplete = append(ref.Incomplete, Changed{abs(f.Rel), s})
-			moved().Incomplete[i] = fileStamp(f.Rel, s, false)
-		}
+		hi.addStat(s)
+		incs = append(incs, Changed{abs(rel), s})
+	}
+	if uint64(hi) != st.IncSum {
+		ref.Incomplete, next.IncSum = incs, uint64(hi)
 	}
 	if !skipBlobs {
-		for i, f := range st.Blobs {
-			s, err := statPath(abs(f.Rel), true)
-			if f.Missing {
+		hb := newSum()
+		var blobs []Changed
+		for _, b := range st.Blobs {
+			s, err := statPath(abs(b.Rel), true)
+			if b.Missing {
 				if err == nil {
 					return nil, false
 				}
+				hb.add(-1)
 				continue
 			}
 			if err != nil || s.Mode.IsDir() {
 				return nil, false
 			}
-			if s.Dev != f.Dev || s.Ino != f.Ino {
-				return nil, false
-			}
-			if !f.same(s) {
-				ref.Blobs = append(ref.Blobs, Changed{abs(f.Rel), s})
-				moved().Blobs[i] = fileStamp(f.Rel, s, false)
-			}
+			hb.addStat(s)
+			blobs = append(blobs, Changed{abs(b.Rel), s})
+		}
+		if uint64(hb) != st.BlobSum {
+			ref.Blobs, next.BlobSum = blobs, uint64(hb)
 		}
 	}
-	ref.State = next
+	if ref.Blobs != nil || ref.Incomplete != nil {
+		ref.State = &next
+	}
 	return ref, true
+}
+
+// stateOf builds a repo's state from what its scan found.
+func stateOf(dirs []DirStamp, refs []RefStamp, blobs []BlobRef, blobStats []Stat, incs []string, incStats []Stat) State {
+	st := State{Refs: refs, Blobs: blobs, Incomplete: incs, DirSum: dirSum(dirs)}
+	for _, d := range dirs {
+		st.Dirs = append(st.Dirs, d.Rel)
+	}
+	hb := newSum()
+	for i, b := range blobs {
+		if b.Missing {
+			hb.add(-1)
+			continue
+		}
+		hb.addStat(blobStats[i])
+	}
+	hi := newSum()
+	for _, s := range incStats {
+		hi.addStat(s)
+	}
+	st.BlobSum, st.IncSum = uint64(hb), uint64(hi)
+	return st
 }
 
 // readSmall reads a ref file as readRef does, up to one byte past the
@@ -270,20 +340,28 @@ func readSmall(p string) (string, error) {
 	return string(b), err
 }
 
+// StoreState is the state of the shared store's folders as a scan listed
+// them (see Payloads): only Dirs and DirSum are set.
+func StoreState(stamps []DirStamp) State {
+	return stateOf(stamps, nil, nil, nil, nil, nil)
+}
+
 // StoreUnchanged reports whether the folders of the shared store listed by
-// an earlier scan (see Payloads) still have the same times.
-func (w *Walker) StoreUnchanged(stamps []DirStamp) bool {
-	if len(stamps) == 0 {
+// an earlier scan still have the same times.
+func (w *Walker) StoreUnchanged(st State) bool {
+	if st.DirSum == 0 || len(st.Dirs) == 0 {
 		return false
 	}
 	base := filepath.Join(w.s.root, "blobs")
-	for _, d := range stamps {
-		st, err := statPath(filepath.Join(base, d.Rel), false)
-		if d.Mtime < 0 || err != nil || !st.Mode.IsDir() || st.Mtime.Nanos() != d.Mtime || st.Ctime.Nanos() != d.Ctime {
+	h := newSum()
+	for _, d := range st.Dirs {
+		s, err := statPath(filepath.Join(base, d), false)
+		if err != nil || !s.Mode.IsDir() {
 			return false
 		}
+		h.add(s.Mtime.Nanos(), s.Ctime.Nanos())
 	}
-	return true
+	return max(uint64(h), 1) == st.DirSum
 }
 
 // Lstat returns the Stat of path without following a final symlink.

@@ -8,15 +8,18 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestStateRoundTrip(t *testing.T) {
 	st := State{
-		Dirs: []DirStamp{{"", 1, 2}, {"snapshots/a b", -1, -1}, {"refs/\nodd\x00name\xff", 5, 6}},
-		Refs: []RefStamp{{"main", "0123abcd"}, {"refs/pr/1", "x y\n"}, {"empty", ""}},
-		Blobs: []FileStamp{{Rel: "blobs/aa", Dev: 1, Ino: 1 << 40, Size: 5 << 30, Usage: 4096, Atime: -5, Mtime: 1e18, Nlink: 2},
-			{Rel: "blobs/gone", Missing: true}},
-		Incomplete: []FileStamp{{Rel: "blobs/x.incomplete", Size: 7, Mtime: 9}},
+		Dirs:       []string{"", "snapshots/a b", "refs/\nodd\x00name\xff", "blobs"},
+		DirSum:     1 << 63,
+		Refs:       []RefStamp{{"main", "0123abcd"}, {"refs/pr/1", "x y\n"}, {"empty", ""}, {"sp ace", "\"q\""}},
+		Blobs:      []BlobRef{{Rel: "blobs/aa"}, {Rel: "blobs/gone", Missing: true}, {Rel: "snapshots/c/file one"}, {Rel: "blobs/\"odd"}},
+		BlobSum:    12345,
+		Incomplete: []string{"blobs/x.incomplete"},
+		IncSum:     7,
 	}
 	got, err := ParseState(st.Encode())
 	if err != nil {
@@ -25,16 +28,83 @@ func TestStateRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, st) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, st)
 	}
-	for _, bad := range []string{"x", "d 1 2\n", "d a 2 \"\"\n", "r \"main\"\n", "b 0 1 2 3 4 5 6 \"p\"\n", "q 1\n", "d 1 2 unquoted\n"} {
+	for _, bad := range []string{"x", "S 1 2\n", "S 1 2 zz\n", "r \"main\"\n", "r main unquoted\n", "q 1\n", "d a b\n", "b \n"} {
 		if _, err := ParseState(bad); err == nil {
 			t.Errorf("ParseState(%q) accepted", bad)
 		}
 	}
 }
 
+// TestCheckSeesChanges scans a repo, then changes it in each way Check
+// must notice (or must refresh) and checks its answer.
+func TestCheckSeesChanges(t *testing.T) {
+	root := t.TempDir()
+	repo := filepath.Join(root, "models--org--a")
+	commit := strings.Repeat("1", 40)
+	for _, d := range []string{"blobs", "refs", "snapshots/" + commit + "/sub"} {
+		os.MkdirAll(filepath.Join(repo, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(repo, "blobs", "aaaa"), []byte("hello"), 0o644)
+	os.Symlink("../../../blobs/aaaa", filepath.Join(repo, "snapshots", commit, "sub", "f"))
+	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644)
+	os.WriteFile(filepath.Join(repo, "blobs", "x.incomplete"), []byte("p"), 0o644)
+	w := NewWalker(root, Options{RacyWindow: time.Millisecond})
+	time.Sleep(5 * time.Millisecond)
+	scan := func() *State {
+		des, _ := w.Entries()
+		st := w.Entry(des[0]).Repo.State
+		time.Sleep(5 * time.Millisecond)
+		return &st
+	}
+	st := scan()
+	if ref, ok := w.Check("models--org--a", st, false); !ok || ref.State != nil {
+		t.Fatalf("unchanged repo: ok %v, refresh %+v", ok, ref)
+	}
+	changes := []struct {
+		name    string
+		change  func()
+		changed bool // the repo must be listed again
+		moved   bool // else its rows must be refreshed
+	}{
+		{"blob appended", func() { appendTo(filepath.Join(repo, "blobs", "aaaa")) }, false, true},
+		{"download grew", func() { appendTo(filepath.Join(repo, "blobs", "x.incomplete")) }, false, true},
+		{"ref rewritten in place", func() { os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(strings.Repeat("2", 40)), 0o644) }, true, false},
+		{"file added deep", func() { os.WriteFile(filepath.Join(repo, "snapshots", commit, "sub", "g"), nil, 0o644) }, true, false},
+		{"folder chmod", func() { os.Chmod(filepath.Join(repo, "snapshots"), 0o700) }, true, false},
+		{"blob removed", func() { os.Remove(filepath.Join(repo, "blobs", "aaaa")) }, true, false},
+	}
+	for _, c := range changes {
+		st = scan()
+		c.change()
+		ref, ok := w.Check("models--org--a", st, false)
+		if ok == c.changed {
+			t.Errorf("%s: Check ok = %v, want %v", c.name, ok, !c.changed)
+			continue
+		}
+		if ok && (ref.State != nil) != c.moved {
+			t.Errorf("%s: refresh state %v, want moved %v", c.name, ref.State, c.moved)
+		}
+	}
+	// A racy stamp is never trusted.
+	w2 := NewWalker(root, Options{RacyWindow: time.Hour})
+	des, _ := w2.Entries()
+	racy := w2.Entry(des[0]).Repo.State
+	if _, ok := w2.Check("models--org--a", &racy, false); ok {
+		t.Error("a racy state was trusted")
+	}
+}
+
+func appendTo(p string) {
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		f.WriteString("more")
+		f.Close()
+	}
+}
+
 func FuzzParseState(f *testing.F) {
-	f.Add("d 1 2 \"\"\nr \"main\" \"abc\"\nb 0 1 2 3 4 5 6 7 \"blobs/a\"\ni 0 0 0 1 0 0 2 0 \"blobs/x.incomplete\"\n")
-	f.Add("d -1 -1 \"snapshots\"\n")
+	f.Add("S 1 2 3\nd \"\"\nr main \"abc\"\nb aaaa\nm blobs/x\nf \"snapshots/a b\"\ni blobs/x.incomplete\n")
+	f.Add("S 0 0 0\nd snapshots\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		st, err := ParseState(text)
 		if err != nil {

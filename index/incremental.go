@@ -320,8 +320,8 @@ func applyRefresh(tx *sqlx.Tx, c *checked, ref *cache.Refresh) (bool, error) {
 	}
 	for _, b := range ref.Blobs {
 		s := b.Stat
-		if _, err := tx.Exec(`UPDATE blobs SET size = ?, usage = ?, atime = ?, mtime = ?, nlink = ? WHERE path = ?`,
-			s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(), int64(s.Nlink), b.Path); err != nil {
+		if _, err := tx.Exec(`UPDATE blobs SET size = ?, usage = ?, atime = ?, mtime = ?, dev = ?, ino = ?, nlink = ? WHERE path = ?`,
+			s.Size, s.Usage, s.Atime.Float(), s.Mtime.Float(), int64(s.Dev), int64(s.Ino), int64(s.Nlink), b.Path); err != nil {
 			return moved, err
 		}
 	}
@@ -343,7 +343,7 @@ func applyRefresh(tx *sqlx.Tx, c *checked, ref *cache.Refresh) (bool, error) {
 // its folders changed; otherwise it asks for a full sync.
 func refreshStore(tx *sqlx.Tx, walker *cache.Walker, state string) (bool, error) {
 	s, err := cache.ParseState(state)
-	if err != nil || !walker.StoreUnchanged(s.Dirs) {
+	if err != nil || !walker.StoreUnchanged(s) {
 		return false, errors.New("the shared blob store changed")
 	}
 	var payloads []struct {

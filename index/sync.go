@@ -274,7 +274,7 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		"synced_at":     strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
 		"sync_seconds":  strconv.FormatFloat(st.Duration.Seconds(), 'f', 3, 64),
 		"store":         boolText(walker.Store()),
-		"store_state":   cache.State{Dirs: storeStamps}.Encode(),
+		"store_state":   cache.StoreState(storeStamps).Encode(),
 		"hfidx_version": Version,
 	}
 	for _, q := range indexes {
