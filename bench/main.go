@@ -31,7 +31,14 @@ func main() {
 	runs := flag.Int("runs", 5, "runs of each command (the median is reported)")
 	dir := flag.String("dir", "", "work folder, kept (default: a temporary one, removed)")
 	repos := flag.Int("repos", 0, "repos to write instead of 3,000 × scale (for a quick try)")
+	only := flag.String("only", "", "comma-separated measurements to run: full, unchanged, changed, ls, query, delete (default: all)")
 	flag.Parse()
+	if *only != "" {
+		selected = map[string]bool{}
+		for _, m := range strings.Split(*only, ",") {
+			selected[strings.TrimSpace(m)] = true
+		}
+	}
 	cfg := synth.Default(*scale)
 	if *repos > 0 {
 		cfg.Repos = *repos
@@ -41,6 +48,11 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// selected are the measurements to run; nil means all.
+var selected map[string]bool
+
+func want(name string) bool { return selected == nil || selected[name] }
 
 // sample is one run of a command.
 type sample struct {
@@ -90,7 +102,7 @@ func run(cfg synth.Config, runs int, dir string) error {
 	du := []string{"du", "-s", "--apparent-size", b.hub}
 	b.cmd(du) // warm the page cache
 	sync := []string{b.bin, "sync", "--cache-dir", b.hub, "--db", b.db, "--no-progress"}
-	if err := b.measure("hfidx sync, fresh index", sync, func(int) error {
+	if err := b.measure("full", "hfidx sync, fresh index", sync, func(int) error {
 		if err := os.Remove(b.db); err != nil && !os.IsNotExist(err) {
 			return err
 		}
@@ -103,7 +115,7 @@ func run(cfg synth.Config, runs int, dir string) error {
 	b.cmd(sync)
 	time.Sleep(2100 * time.Millisecond)
 	b.cmd(sync)
-	if err := b.measure("hfidx sync, nothing changed", sync, nil); err != nil {
+	if err := b.measure("unchanged", "hfidx sync, nothing changed", sync, nil); err != nil {
 		return err
 	}
 	repos, err := repoFolders(b.hub)
@@ -111,34 +123,42 @@ func run(cfg synth.Config, runs int, dir string) error {
 		return err
 	}
 	changes := []string{"new revision", "ref moved", "blob removed", "incomplete file"}
-	if err := b.measure("hfidx sync, one repo changed (each kind in turn)", sync, func(i int) error {
+	if err := b.measure("changed", "hfidx sync, one repo changed (each kind in turn)", sync, func(i int) error {
 		return change(filepath.Join(b.hub, repos[(i*7919)%len(repos)]), changes[i%len(changes)], i)
 	}); err != nil {
 		return err
 	}
 	opts := []string{"--cache-dir", b.hub, "--db", b.db, "--no-progress"}
-	if err := b.measure("hfidx ls (with its automatic sync)", append([]string{b.bin, "ls"}, opts...), nil); err != nil {
+	if err := b.measure("ls", "hfidx ls (with its automatic sync)", append([]string{b.bin, "ls"}, opts...), nil); err != nil {
 		return err
 	}
 	q := append([]string{b.bin, "query", "SELECT count(*), sum(size_on_disk), sum(nb_files) FROM repo_usage", "--no-sync"}, opts...)
-	if err := b.measure("hfidx query over repo_usage --no-sync", q, nil); err != nil {
+	if err := b.measure("query", "hfidx query over repo_usage --no-sync", q, nil); err != nil {
 		return err
+	}
+	if !want("delete") {
+		return nil
 	}
 	out, err := exec.Command(b.bin, append([]string{"ls", "--revisions", "-q", "--no-sync"}, opts...)...).Output()
 	if err != nil {
 		return fmt.Errorf("ls --revisions: %w", err)
 	}
-	hashes := strings.Fields(string(out))
-	if len(hashes) > 100 {
-		hashes = hashes[:100]
+	// 100 revisions spread over the cache.
+	all := strings.Fields(string(out))
+	var hashes []string
+	for i := 0; i < len(all) && len(hashes) < 100; i += max(1, len(all)/100) {
+		hashes = append(hashes, all[i])
 	}
 	del := append(append([]string{b.bin, "delete"}, hashes...), append([]string{"--dry-run", "--no-sync"}, opts...)...)
-	return b.measure("hfidx delete <100 revisions> --dry-run --no-sync", del, nil)
+	return b.measure("delete", "hfidx delete <100 revisions> --dry-run --no-sync", del, nil)
 }
 
 // measure runs du then the command, runs times, before(i) first when set
 // (untimed), and prints the medians.
-func (b *bench) measure(name string, argv []string, before func(i int) error) error {
+func (b *bench) measure(key, name string, argv []string, before func(i int) error) error {
+	if !want(key) {
+		return nil
+	}
 	var cmd, du []sample
 	for i := 0; i < b.runs; i++ {
 		s, err := b.cmd([]string{"du", "-s", "--apparent-size", b.hub})

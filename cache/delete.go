@@ -26,12 +26,28 @@ type Deletion struct {
 	Snapshots []string // <repo>/snapshots/<commit>
 	Refs      []string // <repo>/refs/<name>
 	Blobs     []string // <repo>/blobs/<etag>
+	// Files are snapshot entries removed one by one (file-level delete):
+	// <repo>/snapshots/<commit>/<path>.
+	Files []string
+	// Incomplete are interrupted downloads, <repo>/blobs/<name>.incomplete.
+	Incomplete []string
+	// Leftovers are what earlier deletions left (prune):
+	// <repo>/.no_exist/<commit>, <repo>/trees/<commit>.json, empty folders
+	// and stale *.tmp files under <repo>/refs, and .locks/<folder> of a
+	// folder no longer in the cache.
+	Leftovers []string
+	// Payloads are shared-store payloads to sweep besides those the
+	// removed repo entries lead to: <root>/blobs/<xx>/<hash>.
+	Payloads []string
 	// Wait makes Execute wait for download locks held by other processes
 	// instead of skipping their repos.
 	Wait bool
 	// Before, when set, is called before each removal (tests inject
 	// faults with it); an error stops the execution there.
 	Before func(kind, path string) error
+
+	store  bool            // Root/blobs is a marked store
+	sweeps map[string]bool // payloads to sweep once everything else is done
 }
 
 // Removal is one path Execute removed.
@@ -53,6 +69,17 @@ type DeleteResult struct {
 	Missing []string  `json:"missing"` // planned paths already gone
 	Kept    []string  `json:"kept"`    // planned blobs a snapshot links again, kept
 	Skipped []Skip    `json:"skipped"`
+	// KeptPayloads are store payloads a sweep left in place, with why:
+	// still referenced, no readable manifest, lock held, ...
+	KeptPayloads []KeptPayload `json:"kept_payloads"`
+	// KeptLeftovers are leftovers left in place, with why.
+	KeptLeftovers []KeptPayload `json:"kept_leftovers"`
+}
+
+// KeptPayload is a path Execute examined and left in place, with why.
+type KeptPayload struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
 }
 
 // PathError is a planned path Execute refuses: outside the cache, not of
@@ -76,10 +103,13 @@ var shapes = map[string]struct {
 	min, max int
 	folder   string
 }{
-	"repo":     {1, 1, ""},
-	"snapshot": {3, 3, "snapshots"},
-	"ref":      {3, 64, "refs"},
-	"blob":     {3, 3, "blobs"},
+	"repo":       {1, 1, ""},
+	"snapshot":   {3, 3, "snapshots"},
+	"ref":        {3, 64, "refs"},
+	"blob":       {3, 3, "blobs"},
+	"file":       {4, 4096, "snapshots"},
+	"incomplete": {3, 3, "blobs"},
+	"leftover":   {3, 4096, ""},
 }
 
 func (d *Deletion) items() ([]item, error) {
@@ -101,6 +131,9 @@ func (d *Deletion) items() ([]item, error) {
 			if _, _, err := ParseFolderName(parts[0]); err != nil {
 				return &PathError{p, "not inside a repo folder"}
 			}
+			if err := checkShape(kind, parts); err != nil {
+				return &PathError{p, err.Error()}
+			}
 			out = append(out, item{kind, p, parts})
 		}
 		return nil
@@ -108,7 +141,8 @@ func (d *Deletion) items() ([]item, error) {
 	for _, g := range []struct {
 		kind  string
 		paths []string
-	}{{"ref", d.Refs}, {"snapshot", d.Snapshots}, {"blob", d.Blobs}, {"repo", d.Repos}} {
+	}{{"ref", d.Refs}, {"snapshot", d.Snapshots}, {"file", d.Files}, {"blob", d.Blobs}, {"incomplete", d.Incomplete},
+		{"leftover", repoLeftovers(d.Root, d.Leftovers)}, {"repo", d.Repos}} {
 		if err := add(g.kind, g.paths); err != nil {
 			return nil, err
 		}
@@ -125,10 +159,25 @@ func (d *Deletion) items() ([]item, error) {
 // (or waited for, with Wait). A path already gone is recorded in Missing;
 // any other error stops Execute, and the result says what was done.
 func (d *Deletion) Execute() (DeleteResult, error) {
-	res := DeleteResult{Removed: []Removal{}, Missing: []string{}, Kept: []string{}, Skipped: []Skip{}}
+	res := DeleteResult{Removed: []Removal{}, Missing: []string{}, Kept: []string{}, Skipped: []Skip{},
+		KeptPayloads: []KeptPayload{}, KeptLeftovers: []KeptPayload{}}
 	items, err := d.items()
 	if err != nil {
 		return res, err
+	}
+	locks, err := lockLeftovers(d.Root, d.Leftovers)
+	if err != nil {
+		return res, err
+	}
+	for _, p := range d.Payloads {
+		if !isStorePayload(d.Root, p) {
+			return res, &PathError{p, "not a payload of the shared blob store"}
+		}
+	}
+	d.store = IsStore(d.Root)
+	d.sweeps = map[string]bool{}
+	for _, p := range d.Payloads {
+		d.sweeps[p] = true
 	}
 	if err := d.finishAside(); err != nil {
 		return res, err
@@ -158,6 +207,14 @@ func (d *Deletion) Execute() (DeleteResult, error) {
 			return res, err
 		}
 	}
+	if err := d.sweepAll(&res); err != nil {
+		return res, err
+	}
+	for _, l := range locks {
+		if err := d.removeLocks(l, &res); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -181,7 +238,12 @@ func (d *Deletion) finishAside() error {
 // (`.locks/<folder>/*.lock`, flock) that exist; it creates none. It
 // returns the name of a lock another process holds, if any.
 func (d *Deletion) lockRepo(folder string) (unlock func(), held string, err error) {
-	dir := filepath.Join(d.Root, ".locks", folder)
+	return d.lockDir(filepath.Join(d.Root, ".locks", folder), d.Wait)
+}
+
+// lockDir takes the flock of every `*.lock` file in dir (waiting for each
+// with wait) and returns the name of one another process holds, if any.
+func (d *Deletion) lockDir(dir string, wait bool) (unlock func(), held string, err error) {
 	var files []*os.File
 	unlock = func() {
 		for _, f := range files {
@@ -205,7 +267,7 @@ func (d *Deletion) lockRepo(folder string) (unlock func(), held string, err erro
 			continue
 		}
 		how := syscall.LOCK_EX | syscall.LOCK_NB
-		if d.Wait {
+		if wait {
 			how = syscall.LOCK_EX
 		}
 		if err := syscall.Flock(int(f.Fd()), how); err != nil {
@@ -238,8 +300,8 @@ func (d *Deletion) realDirs(parts []string) error {
 	return nil
 }
 
-func (d *Deletion) repo(folder string, items []item, res *DeleteResult) (err error) {
-	var blobs, repos []item
+func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
+	var blobs, repos, later []item
 	for _, it := range items {
 		switch it.kind {
 		case "blob":
@@ -248,34 +310,35 @@ func (d *Deletion) repo(folder string, items []item, res *DeleteResult) (err err
 		case "repo":
 			repos = append(repos, it)
 			continue
-		}
-		if err := d.remove(it, res); err != nil {
-			return err
-		}
-	}
-	// Whole repos go last, after any of their own entries a plan names.
-	defer func() {
-		if err == nil {
-			for _, it := range repos {
-				if err = d.remove(it, res); err != nil {
-					return
-				}
-			}
-		}
-	}()
-	if len(blobs) == 0 {
-		return nil
-	}
-	// Re-check just before unlinking: a snapshot written since the plan
-	// may link a planned blob again.
-	linked := linkedBlobs(d.Root, folder)
-	for _, it := range blobs {
-		if linked[it.path] {
-			res.Kept = append(res.Kept, it.path)
+		case "incomplete", "leftover":
+			later = append(later, it)
 			continue
 		}
 		if err := d.remove(it, res); err != nil {
 			return err
+		}
+	}
+	if len(blobs) > 0 {
+		// Re-check just before unlinking: a snapshot written since the
+		// plan may link a planned blob again.
+		linked := linkedBlobs(d.Root, folder)
+		for _, it := range blobs {
+			if linked[it.path] {
+				res.Kept = append(res.Kept, it.path)
+				continue
+			}
+			if err := d.remove(it, res); err != nil {
+				return err
+			}
+		}
+	}
+	// Then leftovers and interrupted downloads; whole repos go last, after
+	// any of their own entries a plan names.
+	for _, group := range [][]item{later, repos} {
+		for _, it := range group {
+			if err := d.remove(it, res); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -321,19 +384,36 @@ func (d *Deletion) remove(it item, res *DeleteResult) error {
 	isLink := fi.Mode()&fs.ModeSymlink != 0
 	var size int64
 	switch {
+	case it.kind == "leftover":
+		var kept string
+		if kept, err = removeLeftover(it, fi); kept != "" {
+			res.KeptLeftovers = append(res.KeptLeftovers, KeptPayload{it.path, kept})
+			return nil
+		}
 	case isLink:
+		if it.kind == "blob" {
+			// The sweep decides about the payload once every link is gone.
+			if p := d.storeTarget(it.path); p != "" {
+				d.sweeps[p] = true
+			}
+		}
 		err = os.Remove(it.path)
-	case it.kind == "ref" || it.kind == "blob":
+	case it.kind == "ref" || it.kind == "blob" || it.kind == "file" || it.kind == "incomplete":
 		if fi.IsDir() {
 			return &PathError{it.path, "a directory where a file was planned"}
 		}
-		if fi.Mode().IsRegular() && it.kind == "blob" {
+		if fi.Mode().IsRegular() && it.kind != "ref" {
 			size = fi.Size()
 		}
 		err = os.Remove(it.path)
 	case it.kind == "snapshot":
 		err = os.RemoveAll(it.path)
 	case it.kind == "repo":
+		// Every entry of its blobs/ that links into the store, used or
+		// not, is swept afterwards, as huggingface_hub does.
+		for _, p := range d.storeTargets(it.path) {
+			d.sweeps[p] = true
+		}
 		// Renamed aside first: the repo disappears at once, and an
 		// interruption leaves a folder the next run finishes.
 		// A short name: the folder's own name may be near the 255-byte limit.

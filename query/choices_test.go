@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/hfidx/hfidx/cache/cachetest"
-	"github.com/hfidx/hfidx/index"
 	"github.com/hfidx/hfidx/query"
-	"github.com/hfidx/hfidx/schema"
 )
 
 // A repo without revisions sorts without trouble under every order (the
@@ -36,15 +34,7 @@ repo model c/empty time=5000
 	if _, err := cachetest.Write(root, c); err != nil {
 		t.Fatal(err)
 	}
-	dbPath := filepath.Join(t.TempDir(), "index.db")
-	if _, err := index.Sync(root, dbPath, index.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	db, err := schema.OpenReadOnly(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := syncedDB(t, root)
 	tests := []struct {
 		order string
 		want  []string

@@ -21,15 +21,7 @@ import (
 // of the given targets.
 func plan(t *testing.T, root string, targets ...string) *query.Plan {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "index.db")
-	if _, err := index.Sync(root, dbPath, index.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	db, err := schema.OpenReadOnly(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := syncedDB(t, root)
 	var ts []query.Target
 	var unknown []string
 	for _, raw := range targets {

@@ -18,6 +18,7 @@ type Entry struct {
 	SnapshotPath string   `json:"snapshot_path,omitempty"`
 	SizeOnDisk   int64    `json:"size_on_disk"`
 	Size         string   `json:"size"`
+	Usage        int64    `json:"usage"` // allocated bytes, each inode once
 	NbFiles      int64    `json:"nb_files"`
 	LastAccessed float64  `json:"last_accessed"`
 	LastModified float64  `json:"last_modified"`
@@ -51,6 +52,7 @@ func LoadEntries(db *sqlx.DB, revisions bool) (*Listing, error) {
 		RepoType     string  `db:"repo_type"`
 		RepoPath     string  `db:"repo_path"`
 		Size         int64   `db:"size_on_disk"`
+		Usage        int64   `db:"usage"`
 		NbFiles      int64   `db:"nb_files"`
 		LastAccessed float64 `db:"last_accessed"`
 		LastModified float64 `db:"last_modified"`
@@ -61,10 +63,10 @@ func LoadEntries(db *sqlx.DB, revisions bool) (*Listing, error) {
 		Snapshot     string  `db:"snapshot_path"`
 	}
 	var rows []row
-	q := `SELECT repo, cache_id, repo_id, repo_type, repo_path, size_on_disk, nb_files, last_accessed, last_modified,
+	q := `SELECT repo, cache_id, repo_id, repo_type, repo_path, size_on_disk, usage, nb_files, last_accessed, last_modified,
 		refs, damaged, nb_revisions, '' AS commit_hash, '' AS snapshot_path FROM repo_usage`
 	if revisions {
-		q = `SELECT u.repo, u.cache_id, u.repo_id, u.repo_type, u.repo_path, v.size_on_disk, v.nb_files,
+		q = `SELECT u.repo, u.cache_id, u.repo_id, u.repo_type, u.repo_path, v.size_on_disk, v.usage, v.nb_files,
 			u.last_accessed, v.last_modified, v.refs, u.damaged, 1 AS nb_revisions, v.commit_hash, v.snapshot_path
 			FROM revision_usage v JOIN repo_usage u ON u.repo = v.repo`
 	}
@@ -76,7 +78,7 @@ func LoadEntries(db *sqlx.DB, revisions bool) (*Listing, error) {
 		if r.Refs != "" {
 			refs = strings.Split(r.Refs, ",")
 		}
-		e := Entry{ID: r.CacheID, RepoID: r.RepoID, RepoType: r.RepoType, SizeOnDisk: r.Size, Size: FormatSize(r.Size),
+		e := Entry{ID: r.CacheID, RepoID: r.RepoID, RepoType: r.RepoType, SizeOnDisk: r.Size, Size: FormatSize(r.Size), Usage: r.Usage,
 			NbFiles: r.NbFiles, LastAccessed: r.LastAccessed, LastModified: r.LastModified, Refs: refs, Path: r.RepoPath,
 			Damaged: r.Damaged, revisions: r.NbRevisions, repoKey: r.Repo}
 		if revisions {

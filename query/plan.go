@@ -19,7 +19,19 @@ import (
 type Selection struct {
 	Revisions map[RevisionKey]bool
 	Repos     map[string]bool // repo folders selected whole
-	Unknown   []string        // targets that match nothing
+	Files     map[FileKey]bool
+	// Orphans are entries of <repo>/blobs to remove (prune), by absolute path.
+	Orphans map[string]bool
+	// Payloads are store payloads to sweep (prune), by absolute path.
+	Payloads map[string]bool
+	Unknown  []string // targets that match nothing
+}
+
+// FileKey names a snapshot entry across syncs.
+type FileKey struct {
+	Folder  string `db:"folder"`
+	Hash    string `db:"hash"`
+	RelPath string `db:"rel_path"`
 }
 
 // RevisionKey names a revision across syncs.
@@ -29,7 +41,15 @@ type RevisionKey struct {
 }
 
 // Empty reports whether the selection names nothing.
-func (s *Selection) Empty() bool { return len(s.Revisions) == 0 && len(s.Repos) == 0 }
+func (s *Selection) Empty() bool {
+	return len(s.Revisions) == 0 && len(s.Repos) == 0 && len(s.Files) == 0 && len(s.Orphans) == 0 && len(s.Payloads) == 0
+}
+
+// NewSelection returns an empty selection.
+func NewSelection() *Selection {
+	return &Selection{Revisions: map[RevisionKey]bool{}, Repos: map[string]bool{}, Files: map[FileKey]bool{},
+		Orphans: map[string]bool{}, Payloads: map[string]bool{}}
+}
 
 // AmbiguousError lists targets that match more than one revision or repo.
 type AmbiguousError struct {
@@ -61,12 +81,38 @@ type match struct {
 // an *AmbiguousError naming the candidates. Targets matching nothing are
 // listed in Unknown.
 func Resolve(db *sqlx.DB, targets []Target, unknown []string) (*Selection, error) {
-	sel := &Selection{Revisions: map[RevisionKey]bool{}, Repos: map[string]bool{}, Unknown: unknown}
+	sel := NewSelection()
+	sel.Unknown = unknown
 	amb := &AmbiguousError{}
 	for _, t := range targets {
 		var ms []match
 		var err error
 		switch t.Kind {
+		case TargetFile:
+			var repos []match
+			if repos, err = repoMatches(db, t.CacheID()); err != nil {
+				return nil, err
+			}
+			if len(repos) > 1 {
+				amb.add(t.Raw, repos, false)
+				continue
+			}
+			var keys []FileKey
+			if len(repos) == 1 {
+				keys, err = fileMatches(db, t, repos[0].Folder, amb)
+				if err != nil {
+					return nil, err
+				}
+			}
+			if len(keys) == 0 {
+				if len(amb.Targets) == 0 || amb.Targets[len(amb.Targets)-1] != t.Raw {
+					sel.Unknown = append(sel.Unknown, t.Raw)
+				}
+			}
+			for _, k := range keys {
+				sel.Files[k] = true
+			}
+			continue
 		case TargetRevision:
 			ms, err = revisionMatches(db, t.Hash, "")
 		case TargetRepo, TargetRepoRevision:
@@ -136,6 +182,56 @@ func revisionMatches(db *sqlx.DB, hash, folder string) ([]match, error) {
 	return ms, err
 }
 
+// fileMatches returns the entries of the repo folder that the file target
+// names, in the revision it names or in every revision. A revision that
+// matches several commits is added to amb.
+func fileMatches(db *sqlx.DB, t Target, folder string, amb *AmbiguousError) ([]FileKey, error) {
+	var revs []string
+	if t.Hash != "" {
+		var ms []match
+		var err error
+		if hexRe.MatchString(t.Hash) {
+			if ms, err = revisionMatches(db, t.Hash, folder); err != nil {
+				return nil, err
+			}
+		}
+		if len(ms) == 0 {
+			err = db.Select(&ms, `SELECT v.id AS revision, r.folder, r.cache_id, v.commit_hash FROM refs x
+				JOIN revisions v ON v.id = x.revision JOIN repos r ON r.id = x.repo WHERE r.folder = ? AND x.name = ?`, folder, t.Hash)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if len(ms) > 1 {
+			amb.add(t.Raw, ms, true)
+			return nil, nil
+		}
+		for _, m := range ms {
+			revs = append(revs, m.Hash)
+		}
+		if len(revs) == 0 {
+			return nil, nil
+		}
+	}
+	var rows []FileKey
+	err := db.Select(&rows, `SELECT r.folder AS folder, v.commit_hash AS hash, f.rel_path AS rel_path
+		FROM files f JOIN revisions v ON v.id = f.revision JOIN repos r ON r.id = v.repo
+		WHERE r.folder = ? ORDER BY v.commit_hash, f.rel_path`, folder)
+	if err != nil {
+		return nil, err
+	}
+	var out []FileKey
+	for _, k := range rows {
+		if len(revs) > 0 && k.Hash != revs[0] {
+			continue
+		}
+		if t.MatchPath(k.RelPath) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
 func repoMatches(db *sqlx.DB, cacheID string) ([]match, error) {
 	var ms []match
 	if err := db.Select(&ms, `SELECT 0 AS revision, folder, cache_id, '' AS commit_hash FROM repos WHERE cache_id = ? ORDER BY folder`, cacheID); err != nil {
@@ -157,12 +253,14 @@ type Plan struct {
 	Refs               []string    `json:"refs"`
 	Repos              []string    `json:"repos"`
 	Snapshots          []string    `json:"snapshots"`
+	Files              []string    `json:"files"`
 	Copies             []string    `json:"copies"`
+	Payloads           []string    `json:"payloads"`
 	Unknown            []string    `json:"unknown"`
 	Leftovers          []string    `json:"leftovers"`
 	Entries            []PlanEntry `json:"entries"`
 
-	// Sizes holds the apparent bytes each blob, copy and repo frees.
+	// Sizes holds the apparent bytes each blob, copy, payload and repo frees.
 	Sizes map[string]int64 `json:"-"`
 }
 
@@ -181,6 +279,9 @@ type PlanRevision struct {
 	CommitHash string   `json:"commit_hash"`
 	Refs       []string `json:"refs"`
 	SizeOnDisk int64    `json:"size_on_disk"`
+	// Files are the entries a file-level delete removes from it (paths in
+	// the repo); empty when the whole revision goes.
+	Files []string `json:"files,omitempty"`
 }
 
 // RevisionCount returns the revisions the plan removes, whole repos'
@@ -196,7 +297,7 @@ func (p *Plan) RevisionCount() int {
 // Paths returns every path the plan removes.
 func (p *Plan) Paths() []string {
 	var out []string
-	for _, l := range [][]string{p.Repos, p.Snapshots, p.Refs, p.Blobs} {
+	for _, l := range [][]string{p.Repos, p.Snapshots, p.Refs, p.Files, p.Blobs, p.Payloads} {
 		out = append(out, l...)
 	}
 	return out
@@ -205,86 +306,103 @@ func (p *Plan) Paths() []string {
 // MakePlan computes the plan for sel on db. It returns the database error,
 // if any.
 func MakePlan(db *sqlx.DB, sel *Selection) (*Plan, error) {
-	p := &Plan{Blobs: []string{}, Refs: []string{}, Repos: []string{}, Snapshots: []string{}, Copies: []string{},
-		Unknown: append([]string{}, sel.Unknown...), Leftovers: []string{}, Entries: []PlanEntry{}, Sizes: map[string]int64{}}
-	revIDs, repoIDs := []int64{}, []int64{}
-	for k := range sel.Revisions {
+	p := &Plan{Blobs: []string{}, Refs: []string{}, Repos: []string{}, Snapshots: []string{}, Files: []string{}, Copies: []string{},
+		Payloads: []string{}, Unknown: append([]string{}, sel.Unknown...), Leftovers: []string{}, Entries: []PlanEntry{},
+		Sizes: map[string]int64{}}
+	revIDs, repoIDs, fileIDs, orphanIDs, payloadIDs := []int64{}, []int64{}, []int64{}, []int64{}, []int64{}
+	lookup := func(dst *[]int64, q string, args ...any) error {
 		var id int64
-		err := db.Get(&id, `SELECT v.id FROM revisions v JOIN repos r ON r.id = v.repo WHERE r.folder = ? AND v.commit_hash = ?`, k.Folder, k.Hash)
+		err := db.Get(&id, q, args...)
 		if err == nil {
-			revIDs = append(revIDs, id)
+			*dst = append(*dst, id)
 		} else if !isNoRows(err) {
+			return err
+		}
+		return nil
+	}
+	for k := range sel.Revisions {
+		if err := lookup(&revIDs, `SELECT v.id FROM revisions v JOIN repos r ON r.id = v.repo WHERE r.folder = ? AND v.commit_hash = ?`, k.Folder, k.Hash); err != nil {
 			return nil, err
 		}
 	}
 	for f := range sel.Repos {
-		var id int64
-		err := db.Get(&id, `SELECT id FROM repos WHERE folder = ?`, f)
-		if err == nil {
-			repoIDs = append(repoIDs, id)
-		} else if !isNoRows(err) {
+		if err := lookup(&repoIDs, `SELECT id FROM repos WHERE folder = ?`, f); err != nil {
 			return nil, err
 		}
 	}
-	revJSON, _ := json.Marshal(revIDs)
-	repoJSON, _ := json.Marshal(repoIDs)
+	for k := range sel.Files {
+		if err := lookup(&fileIDs, `SELECT f.id FROM files f JOIN revisions v ON v.id = f.revision JOIN repos r ON r.id = v.repo
+			WHERE r.folder = ? AND v.commit_hash = ? AND f.rel_path = ?`, k.Folder, k.Hash, k.RelPath); err != nil {
+			return nil, err
+		}
+	}
+	for path := range sel.Orphans {
+		if err := lookup(&orphanIDs, `SELECT id FROM blobs WHERE path = ?`, path); err != nil {
+			return nil, err
+		}
+	}
+	for path := range sel.Payloads {
+		if err := lookup(&payloadIDs, `SELECT id FROM payloads WHERE path = ?`, path); err != nil {
+			return nil, err
+		}
+	}
+	args := []any{}
+	for _, ids := range [][]int64{revIDs, repoIDs, fileIDs, orphanIDs, payloadIDs} {
+		b, _ := json.Marshal(ids)
+		args = append(args, string(b))
+	}
 	var items []struct {
 		Kind     string `db:"kind"`
 		Path     string `db:"path"`
-		Repo     int64  `db:"repo"`
+		Repo     *int64 `db:"repo"`
 		Revision *int64 `db:"revision"`
 		Size     int64  `db:"size"`
 		Usage    int64  `db:"usage"`
-		Dev      int64  `db:"dev"`
-		Ino      int64  `db:"ino"`
 	}
-	if err := db.Select(&items, schema.PlanSQL(), string(revJSON), string(repoJSON)); err != nil {
+	if err := db.Select(&items, schema.PlanSQL(), args...); err != nil {
 		return nil, err
 	}
-	type inode struct{ dev, ino int64 }
-	seen := map[inode]bool{}
 	wholeRepos := []int64{}
 	snapRevs := map[int64][]int64{}
+	fileRevs := map[int64]bool{}
 	for _, it := range items {
 		p.ExpectedFreedSize += it.Size
 		switch it.Kind {
 		case "repo":
 			p.Repos = append(p.Repos, it.Path)
 			p.Sizes[it.Path] = it.Size
-			wholeRepos = append(wholeRepos, it.Repo)
+			wholeRepos = append(wholeRepos, *it.Repo)
 		case "snapshot":
 			p.Snapshots = append(p.Snapshots, it.Path)
-			snapRevs[it.Repo] = append(snapRevs[it.Repo], *it.Revision)
+			snapRevs[*it.Repo] = append(snapRevs[*it.Repo], *it.Revision)
 		case "ref":
 			p.Refs = append(p.Refs, it.Path)
-		case "blob", "copy":
-			if it.Kind == "blob" {
-				p.Blobs = append(p.Blobs, it.Path)
-			} else {
-				p.Copies = append(p.Copies, it.Path)
+		case "file":
+			p.Files = append(p.Files, it.Path)
+			if !fileRevs[*it.Revision] {
+				fileRevs[*it.Revision] = true
+				snapRevs[*it.Repo] = append(snapRevs[*it.Repo], *it.Revision)
 			}
+		case "blob":
+			p.Blobs = append(p.Blobs, it.Path)
 			p.Sizes[it.Path] = it.Size
-			if k := (inode{it.Dev, it.Ino}); !seen[k] {
-				seen[k] = true
-				p.ExpectedFreedUsage += it.Usage
-			}
+		case "copy":
+			p.Copies = append(p.Copies, it.Path)
+			p.Sizes[it.Path] = it.Size
+		case "payload":
+			p.Payloads = append(p.Payloads, it.Path)
+			p.Sizes[it.Path] = it.Size
+		case "usage":
+			p.ExpectedFreedUsage = it.Usage
 		}
 	}
-	for _, id := range wholeRepos {
-		var usage int64
-		// Everything under the folder goes: every blob it holds, once per inode.
-		if err := db.Get(&usage, `SELECT coalesce(sum(usage), 0) FROM (SELECT DISTINCT dev, ino, usage FROM blobs WHERE repo = ?)`, id); err != nil {
-			return nil, err
-		}
-		p.ExpectedFreedUsage += usage
-	}
-	if err := p.listing(db, wholeRepos, snapRevs); err != nil {
+	if err := p.listing(db, wholeRepos, snapRevs, fileRevs); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *Plan) listing(db *sqlx.DB, whole []int64, snaps map[int64][]int64) error {
+func (p *Plan) listing(db *sqlx.DB, whole []int64, snaps map[int64][]int64, fileRevs map[int64]bool) error {
 	type repoRow struct {
 		ID      int64  `db:"id"`
 		CacheID string `db:"cache_id"`
@@ -293,10 +411,13 @@ func (p *Plan) listing(db *sqlx.DB, whole []int64, snaps map[int64][]int64) erro
 		Damaged bool   `db:"damaged"`
 	}
 	type revRow struct {
+		ID         int64  `db:"revision"`
 		CommitHash string `db:"commit_hash"`
 		Refs       string `db:"refs"`
 		Size       int64  `db:"size_on_disk"`
 	}
+	fj, _ := json.Marshal(p.Files)
+	filesJSON := string(fj)
 	add := func(id int64, wholeRepo bool, revIDs []int64) error {
 		var r repoRow
 		if err := db.Get(&r, `SELECT id, cache_id, folder, path, damaged FROM repos WHERE id = ?`, id); err != nil {
@@ -304,11 +425,11 @@ func (p *Plan) listing(db *sqlx.DB, whole []int64, snaps map[int64][]int64) erro
 		}
 		e := PlanEntry{CacheID: r.CacheID, Folder: r.Folder, Path: r.Path, Whole: wholeRepo, Damaged: r.Damaged, Revisions: []PlanRevision{}}
 		var revs []revRow
-		q := `SELECT commit_hash, refs, size_on_disk FROM revision_usage WHERE repo = ? ORDER BY commit_hash`
+		q := `SELECT revision, commit_hash, refs, size_on_disk FROM revision_usage WHERE repo = ? ORDER BY commit_hash`
 		args := []any{id}
 		if !wholeRepo {
 			ids, _ := json.Marshal(revIDs)
-			q = `SELECT commit_hash, refs, size_on_disk FROM revision_usage WHERE repo = ? AND revision IN (SELECT value FROM json_each(?)) ORDER BY commit_hash`
+			q = `SELECT revision, commit_hash, refs, size_on_disk FROM revision_usage WHERE repo = ? AND revision IN (SELECT value FROM json_each(?)) ORDER BY commit_hash`
 			args = append(args, string(ids))
 		}
 		if err := db.Select(&revs, q, args...); err != nil {
@@ -319,7 +440,14 @@ func (p *Plan) listing(db *sqlx.DB, whole []int64, snaps map[int64][]int64) erro
 			if v.Refs != "" {
 				refs = strings.Split(v.Refs, ",")
 			}
-			e.Revisions = append(e.Revisions, PlanRevision{CommitHash: v.CommitHash, Refs: refs, SizeOnDisk: v.Size})
+			pr := PlanRevision{CommitHash: v.CommitHash, Refs: refs, SizeOnDisk: v.Size}
+			if fileRevs[v.ID] {
+				if err := db.Select(&pr.Files, `SELECT f.rel_path FROM files f WHERE f.revision = ?
+					AND f.file_path IN (SELECT value FROM json_each(?)) ORDER BY f.rel_path`, v.ID, filesJSON); err != nil {
+					return err
+				}
+			}
+			e.Revisions = append(e.Revisions, pr)
 		}
 		p.Entries = append(p.Entries, e)
 		return nil

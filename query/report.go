@@ -12,11 +12,14 @@ import (
 // HFCacheInfo. SizeOnDisk keeps the library's meaning (healthy repos only);
 // what damaged repos hold is reported beside it.
 type Report struct {
-	SizeOnDisk        int64        `json:"size_on_disk"`
-	DamagedSizeOnDisk int64        `json:"damaged_size_on_disk"`
-	Repos             []Repo       `json:"repos"`
-	Warnings          []string     `json:"warnings"`
-	IncompleteFiles   []Incomplete `json:"incomplete_files"`
+	SizeOnDisk        int64 `json:"size_on_disk"`
+	DamagedSizeOnDisk int64 `json:"damaged_size_on_disk"`
+	// Usage is the allocated bytes of every blob, copy and store payload
+	// in the cache, each inode once.
+	Usage           int64        `json:"usage"`
+	Repos           []Repo       `json:"repos"`
+	Warnings        []string     `json:"warnings"`
+	IncompleteFiles []Incomplete `json:"incomplete_files"`
 }
 
 // Repo is one repo of a Report (huggingface_hub's CachedRepoInfo).
@@ -25,6 +28,7 @@ type Repo struct {
 	RepoType     string            `json:"repo_type" db:"repo_type"`
 	RepoPath     string            `json:"repo_path" db:"repo_path"`
 	SizeOnDisk   int64             `json:"size_on_disk" db:"size_on_disk"`
+	Usage        int64             `json:"usage" db:"usage"`
 	NbFiles      int64             `json:"nb_files" db:"nb_files"`
 	LastAccessed float64           `json:"last_accessed" db:"last_accessed"`
 	LastModified float64           `json:"last_modified" db:"last_modified"`
@@ -43,6 +47,7 @@ type Revision struct {
 	CommitHash   string   `json:"commit_hash" db:"commit_hash"`
 	SnapshotPath string   `json:"snapshot_path" db:"snapshot_path"`
 	SizeOnDisk   int64    `json:"size_on_disk" db:"size_on_disk"`
+	Usage        int64    `json:"usage" db:"usage"`
 	NbFiles      int64    `json:"nb_files" db:"nb_files"`
 	LastModified float64  `json:"last_modified" db:"last_modified"`
 	Refs         []string `json:"refs"`
@@ -60,6 +65,7 @@ type File struct {
 	FilePath         string  `json:"file_path" db:"file_path"`
 	BlobPath         string  `json:"blob_path" db:"blob_path"`
 	SizeOnDisk       int64   `json:"size_on_disk" db:"size"`
+	Usage            int64   `json:"usage" db:"usage"`
 	BlobLastAccessed float64 `json:"blob_last_accessed" db:"atime"`
 	BlobLastModified float64 `json:"blob_last_modified" db:"mtime"`
 	PayloadPath      *string `json:"payload_path,omitempty" db:"payload_path"`
@@ -78,12 +84,12 @@ type Incomplete struct {
 // returns the database error, if any.
 func Load(db *sqlx.DB, withFiles bool) (*Report, error) {
 	rep := &Report{Repos: []Repo{}, Warnings: []string{}, IncompleteFiles: []Incomplete{}}
-	if err := db.QueryRowx(`SELECT size_on_disk, damaged_size_on_disk FROM cache_usage`).
-		Scan(&rep.SizeOnDisk, &rep.DamagedSizeOnDisk); err != nil {
+	if err := db.QueryRowx(`SELECT size_on_disk, damaged_size_on_disk, usage FROM cache_usage`).
+		Scan(&rep.SizeOnDisk, &rep.DamagedSizeOnDisk, &rep.Usage); err != nil {
 		return nil, err
 	}
 	if err := db.Select(&rep.Repos, `SELECT u.repo, u.repo_id, u.repo_type, u.repo_path, u.cache_id,
-		u.size_on_disk, u.nb_files, u.last_accessed, u.last_modified, u.damaged, r.link_target
+		u.size_on_disk, u.usage, u.nb_files, u.last_accessed, u.last_modified, u.damaged, r.link_target
 		FROM repo_usage u JOIN repos r ON r.id = u.repo ORDER BY u.repo_path`); err != nil {
 		return nil, err
 	}
@@ -94,7 +100,7 @@ func Load(db *sqlx.DB, withFiles bool) (*Report, error) {
 		byID[r.ID] = r
 	}
 	var revs []Revision
-	if err := db.Select(&revs, `SELECT revision, repo, commit_hash, snapshot_path, size_on_disk, nb_files, last_modified
+	if err := db.Select(&revs, `SELECT revision, repo, commit_hash, snapshot_path, size_on_disk, usage, nb_files, last_modified
 		FROM revision_usage ORDER BY repo, commit_hash`); err != nil {
 		return nil, err
 	}
@@ -145,7 +151,7 @@ func Load(db *sqlx.DB, withFiles bool) (*Report, error) {
 	if !withFiles {
 		return rep, nil
 	}
-	rows, err := db.Queryx(`SELECT f.revision, f.file_name, f.file_path, b.path AS blob_path, b.size, b.atime, b.mtime,
+	rows, err := db.Queryx(`SELECT f.revision, f.file_name, f.file_path, b.path AS blob_path, b.size, b.usage, b.atime, b.mtime,
 		p.path AS payload_path
 		FROM files f JOIN blobs b ON b.id = f.blob LEFT JOIN payloads p ON p.id = b.payload
 		ORDER BY f.revision, f.file_path`)

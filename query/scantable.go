@@ -76,6 +76,7 @@ type ScanTableOptions struct {
 	Color        bool    // ANSI styles (only on a terminal, never with NO_COLOR)
 	Now          float64 // epoch seconds that relative times are computed against
 	Seconds      float64 // how long the scan took
+	Usage        bool    // add a USAGE column (allocated bytes) and the physical total
 }
 
 // WriteScanTable renders rep as `huggingface-cli scan-cache` did (spec
@@ -126,12 +127,37 @@ func WriteScanTable(out, errw io.Writer, rep *Report, o ScanTableOptions) error 
 			}
 		}
 	}
+	if o.Usage {
+		// USAGE after SIZE ON DISK: allocated bytes, each inode once.
+		at := 2
+		if o.Verbose {
+			at = 3
+		}
+		headers = append(headers[:at+1:at+1], append([]string{"USAGE"}, headers[at+1:]...)...)
+		i := 0
+		for _, r := range repos {
+			if !o.Verbose {
+				rows[i] = append(rows[i][:at+1:at+1], append([]cell{text(fmt.Sprintf("%12s", FormatSize(r.Usage)))}, rows[i][at+1:]...)...)
+				i++
+				continue
+			}
+			revs := append([]Revision(nil), r.Revisions...)
+			sort.Slice(revs, func(a, b int) bool { return revs[a].CommitHash < revs[b].CommitHash })
+			for _, v := range revs {
+				rows[i] = append(rows[i][:at+1:at+1], append([]cell{text(fmt.Sprintf("%12s", FormatSize(v.Usage)))}, rows[i][at+1:]...)...)
+				i++
+			}
+		}
+	}
 	if err := writeLegacyTable(out, headers, rows); err != nil {
 		return err
 	}
 	total := FormatSize(rep.SizeOnDisk)
 	if o.Color {
 		total = ansiBold + ansiRed + total + ansiReset
+	}
+	if o.Usage {
+		total += fmt.Sprintf(" (%s allocated on disk, each inode once)", FormatSize(rep.Usage))
 	}
 	fmt.Fprintf(out, "\nDone in %.1fs. Scanned %d repo(s) for a total of %s.\n", o.Seconds, healthy, total)
 	if damaged > 0 {

@@ -19,6 +19,8 @@ func TestParseTarget(t *testing.T) {
 		hash     string
 		repoType string
 		repoID   string
+		path     string
+		glob     bool
 	}
 	for _, tc := range []struct {
 		in   string
@@ -60,11 +62,25 @@ func TestParseTarget(t *testing.T) {
 		{"hf://models/gpt2", want{usage: "namespace/name"}},
 		{"hf://datasets", want{usage: "namespace/name"}},
 		{"hf://", want{usage: "namespace/name"}},
-		{"hf://org/name@main", want{usage: "repo-level"}},
-		{"hf://org/name@" + hashA, want{usage: "repo-level"}},
-		{"hf://datasets/org/name@main", want{usage: "repo-level"}},
-		{"hf://org/name/config.json", want{usage: "repo-level"}},
-		{"hf://org/name/sub/dir/file", want{usage: "repo-level"}},
+		{"hf://org/name@main", want{usage: "bad revision"}},
+		{"hf://org/name@" + hashA, want{ok: true, kind: TargetRepoRevision, hash: hashA, repoType: "model", repoID: "org/name"}},
+		{"hf://datasets/org/name@main", want{usage: "bad revision"}},
+		{"hf://org@x/name", want{usage: "bad repo id"}},
+		// file targets: hf:// paths (exact) and <type>/<id>[@rev]:<glob>.
+		{"hf://org/name/config.json", want{ok: true, kind: TargetFile, repoType: "model", repoID: "org/name", path: "config.json"}},
+		{"hf://org/name/sub/dir/file", want{ok: true, kind: TargetFile, repoType: "model", repoID: "org/name", path: "sub/dir/file"}},
+		{"hf://datasets/org/d/data/x@1.csv", want{ok: true, kind: TargetFile, repoType: "dataset", repoID: "org/d", path: "data/x@1.csv"}},
+		{"hf://kernels/org/k@main/a.so", want{ok: true, kind: TargetFile, hash: "main", repoType: "kernel", repoID: "org/k", path: "a.so"}},
+		{"hf://org/name@/a", want{usage: "empty revision"}},
+		{"hf://org/name/a/../b", want{usage: "bad path"}},
+		{"hf://org/name/a//b", want{usage: "bad path"}},
+		{"model/org/name:*Q8_0*", want{ok: true, kind: TargetFile, repoType: "model", repoID: "org/name", path: "*Q8_0*", glob: true}},
+		{"model/org/name@0123abcd:a/*.bin", want{ok: true, kind: TargetFile, hash: "0123abcd", repoType: "model", repoID: "org/name", path: "a/*.bin", glob: true}},
+		{"dataset/x@main:f@1.txt", want{ok: true, kind: TargetFile, hash: "main", repoType: "dataset", repoID: "x", path: "f@1.txt", glob: true}},
+		{"model/org/name:", want{usage: "empty glob"}},
+		{"model/org/name@:x", want{usage: "empty revision"}},
+		{"model/org/name:[ab", want{usage: "unterminated"}},
+		{"org/name:*.bin", want{usage: "want <type>/<repo id>"}},
 		{"hf://buckets/x/y", want{usage: "only repository hf:// URIs"}},
 		{"hf://org/..", want{usage: "bad repo id"}},
 		{"hf://./x", want{usage: "bad repo id"}},
@@ -107,12 +123,52 @@ func TestParseTarget(t *testing.T) {
 			continue
 		}
 		w := tc.want
-		if got.Kind != w.kind || got.Hash != w.hash || got.RepoType != w.repoType || got.RepoID != w.repoID {
+		if got.Kind != w.kind || got.Hash != w.hash || got.RepoType != w.repoType || got.RepoID != w.repoID ||
+			got.Path != w.path || got.Glob != w.glob {
 			t.Errorf("ParseTarget(%q) = {kind %d, hash %q, type %q, id %q}, want {kind %d, hash %q, type %q, id %q}",
 				tc.in, got.Kind, got.Hash, got.RepoType, got.RepoID, w.kind, w.hash, w.repoType, w.repoID)
 		}
 		if got.Raw != strings.TrimSpace(tc.in) {
 			t.Errorf("ParseTarget(%q).Raw = %q, want the trimmed input", tc.in, got.Raw)
+		}
+	}
+}
+
+func TestMatchPath(t *testing.T) {
+	for _, tc := range []struct {
+		target string
+		path   string
+		want   bool
+	}{
+		{"hf://org/n/config.json", "config.json", true},
+		{"hf://org/n/config.json", "sub/config.json", false},
+		{"hf://org/n/Config.json", "config.json", false}, // case-sensitive
+		{"hf://org/n/sub", "sub/x.bin", false},           // exact: no folders, as the library
+		{"model/org/n:*Q8_0*", "model-Q8_0.gguf", true},
+		{"model/org/n:*Q8_0*", "model-Q4_K_M.gguf", false},
+		{"model/org/n:*Q8_0*", "Q8_0/model-00001-of-00002.gguf", true}, // a folder name matches
+		{"model/org/n:*Q8_0*", "deep/in/x-Q8_0.gguf", true},            // no '/': any name on the path
+		{"model/org/n:*.json", "config.json", true},
+		{"model/org/n:*.json", "a/b.json", true},
+		{"model/org/n:a/*.bin", "a/x.bin", true},
+		{"model/org/n:a/*.bin", "a/b/x.bin", false}, // '*' stops at '/'
+		{"model/org/n:a/**.bin", "a/b/x.bin", true},
+		{"model/org/n:a/*", "a/b/x.bin", true}, // the folder a/b matches
+		{"model/org/n:?.txt", "a.txt", true},
+		{"model/org/n:?.txt", "ab.txt", false},
+		{"model/org/n:[ab].txt", "b.txt", true},
+		{"model/org/n:[!ab].txt", "b.txt", false},
+		{"model/org/n:[!ab].txt", "c.txt", true},
+		{"model/org/n:a.b", "axb", false}, // '.' is literal
+		{"model/org/n:\\*", "*", true},
+		{"model/org/n:\\*", "x", false},
+	} {
+		tg, ok, err := ParseTarget(tc.target)
+		if err != nil || !ok {
+			t.Fatalf("ParseTarget(%q) = %v, %v", tc.target, ok, err)
+		}
+		if got := tg.MatchPath(tc.path); got != tc.want {
+			t.Errorf("ParseTarget(%q).MatchPath(%q) = %v, want %v", tc.target, tc.path, got, tc.want)
 		}
 	}
 }
@@ -123,6 +179,8 @@ func TestTargetString(t *testing.T) {
 		{"model/org/name", "model/org/name", "model/org/name"},
 		{"hf://datasets/org/d", "dataset/org/d", "dataset/org/d"},
 		{"space/a/b@0123abcd", "space/a/b@0123abcd", "space/a/b"},
+		{"hf://org/n@main/a/b.bin", "model/org/n@main:a/b.bin", "model/org/n"},
+		{"model/org/n:*Q8*", "model/org/n:*Q8*", "model/org/n"},
 	} {
 		tg, ok, err := ParseTarget(tc.in)
 		if err != nil || !ok {
@@ -143,6 +201,7 @@ func FuzzParseTarget(f *testing.F) {
 		"model/org/name@" + hashA, "model/org/name@zz", "hf://org/name", "hf://models/org/name",
 		"hf://datasets/org/name", "hf://gpt2", "hf://org/name@main", "hf://org/name/config.json",
 		"hf://buckets/x/y", "org/name", "", "model/../x", "hf://org//name", "hf:///", "@", "model/@",
+		"model/org/name:*Q8_0*", "model/org/n@main:a/**/[!x]?.bin", "hf://org/n@abc/x", "model/x:[", "model/x:\\",
 	} {
 		f.Add(s)
 	}
@@ -180,6 +239,16 @@ func FuzzParseTarget(f *testing.F) {
 			}
 			if tg.Kind == TargetRepo && tg.Hash != "" {
 				t.Fatalf("ParseTarget(%q) repo target with hash %q", s, tg.Hash)
+			}
+		case TargetFile:
+			if !repoTypes[tg.RepoType] || !validRepoID(tg.RepoID) || tg.Path == "" {
+				t.Fatalf("ParseTarget(%q) file target %+v", s, tg)
+			}
+			if !tg.Glob && !validRepoPath(tg.Path) {
+				t.Fatalf("ParseTarget(%q) path %q has an empty or dot segment", s, tg.Path)
+			}
+			if !tg.Glob && !tg.MatchPath(tg.Path) {
+				t.Fatalf("ParseTarget(%q) does not match its own path", s)
 			}
 		default:
 			t.Fatalf("ParseTarget(%q) kind %d", s, tg.Kind)

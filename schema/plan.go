@@ -6,10 +6,18 @@ import "embed"
 var planFiles embed.FS
 
 // PlanSQL returns the deletion-plan query (plan/delete.sql). Its parameters
-// are a JSON array of revision ids and a JSON array of repo ids selected
-// whole; each row is one item the deletion removes.
-func PlanSQL() string {
-	b, err := planFiles.ReadFile("plan/delete.sql")
+// are JSON arrays of ids: revisions, repos selected whole, snapshot entries,
+// orphan repo blobs and store payloads; each row is one item the deletion
+// removes.
+func PlanSQL() string { return planFile("plan/delete.sql") }
+
+// PruneSQL returns the query listing what `hfidx prune` may remove
+// (plan/prune.sql). Its parameters are whether repos without any ref are
+// taken and the grace cutoff in epoch seconds.
+func PruneSQL() string { return planFile("plan/prune.sql") }
+
+func planFile(name string) string {
+	b, err := planFiles.ReadFile(name)
 	if err != nil {
 		panic(err)
 	}

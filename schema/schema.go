@@ -82,7 +82,7 @@ func dsn(path string, readOnly bool) string {
 		// Indexes are built whole in a fresh file that is renamed into
 		// place, so there is no journal to keep and no need to sync
 		// before the final fsync and rename.
-		q += "&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-32768)"
+		q += "&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-8192)"
 	}
 	return u.String() + q
 }
@@ -183,11 +183,32 @@ func OpenReadOnly(path string) (*sqlx.DB, error) {
 	if err := Check(path); err != nil {
 		return nil, err
 	}
+	recoverJournal(path)
 	db, err := sqlx.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return nil, err
 	}
 	return current(db)
+}
+
+// recoverJournal rolls back what a writer killed in the middle of a
+// transaction left (a hot journal beside the index): a read-only connection
+// cannot, and would fail instead of reading the index as it was before.
+// Opening the file writable and reading it is enough for SQLite to roll
+// back a journal no live writer holds. Without write access it does
+// nothing, and the read-only open reports the problem.
+func recoverJournal(path string) {
+	if fi, err := os.Stat(path + "-journal"); err != nil || fi.Size() == 0 {
+		return
+	}
+	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
+	db, err := sqlx.Open("sqlite", u.String()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	var n int
+	db.Get(&n, `SELECT count(*) FROM sqlite_schema`)
 }
 
 // current returns db when its schema is this hfidx's version, else closes

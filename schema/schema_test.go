@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,5 +182,52 @@ func TestOpenOlder(t *testing.T) {
 	}
 	if err := Check(path); err != nil {
 		t.Errorf("Check(older index) = %v, want nil: sync may rebuild it", err)
+	}
+}
+
+// TestReadOnlyAfterKilledWriter leaves a hot journal as a writer killed in
+// the middle of a commit does, and checks that a read-only open reads the
+// index as it was before that transaction.
+func TestReadOnlyAfterKilledWriter(t *testing.T) {
+	if os.Getenv("HFIDX_HOT_JOURNAL_CHILD") != "" {
+		db, err := OpenWritable(os.Getenv("HFIDX_HOT_JOURNAL_CHILD"))
+		if err != nil {
+			os.Exit(3)
+		}
+		db.Exec(`PRAGMA cache_size = 1`) // spill to the file before the commit
+		tx, _ := db.Begin()
+		for i := 0; i < 2000; i++ {
+			tx.Exec(`INSERT INTO meta(key, value) VALUES (?, ?)`, fmt.Sprint("k", i), strings.Repeat("x", 500))
+		}
+		os.Exit(0) // killed: neither commit nor rollback
+	}
+	path := filepath.Join(t.TempDir(), "index.db")
+	db, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(`INSERT INTO meta(key, value) VALUES ('before', '1')`)
+	db.Close()
+	// The fresh index is in journal_mode OFF; an index a sync renamed into
+	// place is opened with the default rollback journal afterwards.
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestReadOnlyAfterKilledWriter$")
+	cmd.Env = append(os.Environ(), "HFIDX_HOT_JOURNAL_CHILD="+path)
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	if fi, err := os.Stat(path + "-journal"); err != nil || fi.Size() == 0 {
+		t.Skipf("the child left no hot journal (%v); nothing to recover", err)
+	}
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	var n int
+	if err := ro.Get(&n, `SELECT count(*) FROM meta`); err != nil {
+		t.Fatalf("read after a killed writer: %v", err)
+	}
+	if n != 1 {
+		t.Fatalf("%d meta rows, want the 1 from before the killed transaction", n)
 	}
 }

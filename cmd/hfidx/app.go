@@ -41,7 +41,8 @@ type cli struct {
 	Sync       syncCmd       `cmd:"" help:"Bring the index up to date with the cache."`
 	Scan       scanCmd       `cmd:"" help:"Report usage per repo, as huggingface-cli scan-cache did."`
 	Ls         lsCmd         `cmd:"" aliases:"list" help:"List repos or revisions; filter, sort and script them."`
-	Delete     deleteCmd     `cmd:"" aliases:"rm" help:"Delete revisions or repos: an exact plan first (--dry-run), then a safe executor."`
+	Delete     deleteCmd     `cmd:"" aliases:"rm" help:"Delete revisions, repos or files: an exact plan first (--dry-run), then a safe executor."`
+	Prune      pruneCmd      `cmd:"" help:"Delete detached revisions, interrupted downloads, orphan blobs, unreferenced store payloads and leftovers."`
 	Query      queryCmd      `cmd:"" help:"Run read-only SQL (or a canned query) on the index."`
 	Schema     schemaCmd     `cmd:"" help:"Print the index's tables, views and columns, each documented."`
 	Info       infoCmd       `cmd:"" help:"Show where the cache and its index are, and the index's age and counts."`

@@ -20,7 +20,7 @@ import (
 )
 
 type deleteCmd struct {
-	Targets []string `arg:"" optional:"" sep:"none" type:"raw" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, or - to read them from stdin. None: choose from a list on the terminal (or in an editor with --disable-tui)."`
+	Targets []string `arg:"" optional:"" sep:"none" type:"raw" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, files (hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB), or - to read them from stdin. None: choose from a list on the terminal (or in an editor with --disable-tui)."`
 	DryRun  bool     `name:"dry-run" help:"Print the plan; touch nothing."`
 	Yes     bool     `name:"yes" short:"y" help:"Do not ask for confirmation."`
 	Wait    bool     `name:"wait" help:"Wait for download locks held by other processes instead of skipping their repos."`
@@ -51,6 +51,7 @@ type deleteOutput struct {
 	Freed        int64               `json:"freed"`
 	ReposDeleted int                 `json:"repos_deleted"`
 	RevsDeleted  int                 `json:"revisions_deleted"`
+	FilesDeleted int                 `json:"files_deleted"`
 	Lost         []cache.LostLink    `json:"lost,omitempty"` // links a concurrent download made to removed blobs
 }
 
@@ -74,7 +75,7 @@ func (c *deleteCmd) Run(a *app) error {
 	for _, r := range raw {
 		t, ok, err := query.ParseTarget(r)
 		if err != nil {
-			return usagef("targets are commit hashes, model/org/name[@hash] or hf://[type/]org/name", "%v", err)
+			return usagef("targets are commit hashes, model/org/name[@hash], hf://[type/]org/name, or files: hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB", "%v", err)
 		}
 		if ok {
 			targets = append(targets, t)
@@ -175,7 +176,8 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 		writePlan(a.stderr, plan)
 		return &cliError{code: exitChanged, msg: "nothing was deleted: the plan changed", hint: "review the new plan and run the command again"}
 	}
-	d := &cache.Deletion{Root: root, Repos: plan.Repos, Snapshots: plan.Snapshots, Refs: plan.Refs, Blobs: plan.Blobs, Wait: c.Wait}
+	d := &cache.Deletion{Root: root, Repos: plan.Repos, Snapshots: plan.Snapshots, Refs: plan.Refs, Blobs: plan.Blobs,
+		Files: plan.Files, Payloads: plan.Payloads, Wait: c.Wait}
 	done, err := recordPending(dbPath, root, plan.Blobs)
 	if err != nil {
 		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
@@ -204,6 +206,7 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 		for _, s := range res.Skipped {
 			fmt.Fprintf(a.stderr, "Warning: skipped %s: %s (use --wait to wait for it)\n", s.Folder, s.Reason)
 		}
+		writeKeptPayloads(a.stderr, plan, &res)
 	}
 	if execErr != nil {
 		fmt.Fprintf(a.stderr, "Deleted %d path(s) before the error; %d planned path(s) were not deleted.\n",
@@ -211,7 +214,11 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 		return failf("fix the cause and run the same command again: it finishes the job", "%v", execErr)
 	}
 	if a.Format != "json" {
-		fmt.Fprintf(a.stdout, "Deleted %d repo(s) and %d revision(s); freed %s.\n", out.ReposDeleted, out.RevsDeleted, query.FormatSize(out.Freed))
+		files := ""
+		if out.FilesDeleted > 0 {
+			files = fmt.Sprintf(", %d file(s)", out.FilesDeleted)
+		}
+		fmt.Fprintf(a.stdout, "Deleted %d repo(s) and %d revision(s)%s; freed %s.\n", out.ReposDeleted, out.RevsDeleted, files, query.FormatSize(out.Freed))
 	}
 	if len(res.Skipped) > 0 {
 		return &cliError{code: exitPartial, msg: fmt.Sprintf("%d repo(s) skipped: a download is running", len(res.Skipped)),
@@ -228,7 +235,10 @@ func summarize(plan *query.Plan, res *cache.DeleteResult) deleteOutput {
 	for _, r := range res.Removed {
 		removed[r.Path] = true
 		switch r.Kind {
-		case "blob":
+		case "file":
+			out.Freed += r.Size
+			out.FilesDeleted++
+		case "blob", "payload", "incomplete":
 			out.Freed += r.Size
 		case "repo":
 			out.Freed += plan.Sizes[r.Path]
@@ -258,6 +268,20 @@ func summarize(plan *query.Plan, res *cache.DeleteResult) deleteOutput {
 	return out
 }
 
+// writeKeptPayloads warns about planned payloads a sweep kept: the plan
+// counted them, so the figure freed is smaller.
+func writeKeptPayloads(w io.Writer, plan *query.Plan, res *cache.DeleteResult) {
+	planned := map[string]bool{}
+	for _, p := range plan.Payloads {
+		planned[p] = true
+	}
+	for _, k := range res.KeptPayloads {
+		if planned[k.Path] {
+			fmt.Fprintf(w, "Warning: kept shared payload %s: %s\n", k.Path, k.Reason)
+		}
+	}
+}
+
 // newPaths returns the paths plan removes that shown did not.
 func newPaths(shown, plan *query.Plan) []string {
 	old := map[string]bool{}
@@ -275,12 +299,18 @@ func newPaths(shown, plan *query.Plan) []string {
 
 // writePlan prints the plan as `hf cache rm` does.
 func writePlan(w io.Writer, p *query.Plan) {
-	whole, partial := 0, 0
+	whole, partial, fileRevs := 0, 0, 0
 	for _, e := range p.Entries {
 		if e.Whole {
 			whole++
-		} else {
-			partial += len(e.Revisions)
+			continue
+		}
+		for _, v := range e.Revisions {
+			if len(v.Files) > 0 {
+				fileRevs++
+			} else {
+				partial++
+			}
 		}
 	}
 	var parts []string
@@ -289,6 +319,9 @@ func writePlan(w io.Writer, p *query.Plan) {
 	}
 	if partial > 0 {
 		parts = append(parts, fmt.Sprintf("%d revision(s)", partial))
+	}
+	if len(p.Files) > 0 {
+		parts = append(parts, fmt.Sprintf("%d file(s) in %d revision(s)", len(p.Files), fileRevs))
 	}
 	fmt.Fprintf(w, "About to delete %s totalling %s.\n", strings.Join(parts, " and "), query.FormatSize(p.ExpectedFreedSize))
 	for _, e := range p.Entries {
@@ -306,8 +339,22 @@ func writePlan(w io.Writer, p *query.Plan) {
 			if len(v.Refs) > 0 {
 				refs = strings.Join(v.Refs, " ")
 			}
+			if len(v.Files) > 0 {
+				fmt.Fprintf(w, "      %s [%s] %s\n", v.CommitHash, refs, strings.Join(v.Files, ", "))
+				continue
+			}
 			fmt.Fprintf(w, "      %s [%s] %s\n", v.CommitHash, refs, query.FormatSize(v.SizeOnDisk))
 		}
+	}
+	if len(p.Files) > 0 {
+		fmt.Fprintln(w, "Refs and snapshot folders stay; an offline snapshot_download of these revisions will want the files again.")
+	}
+	if n := len(p.Payloads); n > 0 {
+		var size int64
+		for _, x := range p.Payloads {
+			size += p.Sizes[x]
+		}
+		fmt.Fprintf(w, "Frees %d shared payload(s) (%s) that no remaining repo links.\n", n, query.FormatSize(size))
 	}
 	if n := len(p.Leftovers); n > 0 {
 		fmt.Fprintf(w, "Leaves %d leftover(s) (.no_exist, trees, empty ref folders, locks) for a later prune.\n", n)

@@ -25,7 +25,7 @@ const (
 )
 
 // exitCodesHelp is printed by --help and copied into README.
-const exitCodesHelp = `Exit codes: 0 success (warnings about the cache do not change it), 1 error, 2 usage error, 3 delete: the cache changed since the plan was shown and nothing was deleted, 4 delete: done, but repos with a running download were skipped, 5 lookup: not cached, 6 lookup: cached as non-existent (.no_exist). verify exits 1 when it finds a problem.`
+const exitCodesHelp = `Exit codes: 0 success (warnings about the cache do not change it), 1 error, 2 usage error, 3 delete/prune: the cache changed since the plan was shown and nothing was deleted, 4 delete/prune: done, but repos with a running download were skipped, 5 lookup: not cached, 6 lookup: cached as non-existent (.no_exist). verify exits 1 when it finds a problem.`
 
 // cliError is an error meant for the user: one line, a hint naming what
 // fixes it, and the exit code.

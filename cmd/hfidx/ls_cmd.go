@@ -19,6 +19,7 @@ type lsCmd struct {
 	Quiet        bool     `name:"quiet" short:"q" help:"Print only cache ids (commit hashes with --revisions), one per line, for 'hfidx delete -'."`
 	ShowWarnings bool     `name:"show-warnings" help:"Print every warning about the cache on stderr."`
 	NoTruncate   bool     `name:"no-truncate" help:"Never cut the table to the terminal width."`
+	Usage        bool     `name:"usage" help:"Also show allocated bytes (st_blocks*512, each inode once) beside the apparent size."`
 
 	filters []query.Filter
 	sort    *query.Sort
@@ -117,7 +118,11 @@ func (c *lsCmd) write(a *app, l *query.Listing) error {
 	if a.stdoutIsTTY && !c.NoTruncate {
 		width = terminalWidth(a)
 	}
-	cut, err := query.WriteHuman(a.stdout, entriesTable(l, true, a.nowFloat()), width)
+	t := entriesTable(l, true, a.nowFloat())
+	if c.Usage {
+		withUsage(&t, l)
+	}
+	cut, err := query.WriteHuman(a.stdout, t, width)
 	if err != nil {
 		return err
 	}
@@ -125,6 +130,9 @@ func (c *lsCmd) write(a *app, l *query.Listing) error {
 	total := fmt.Sprintf("Found %d repo(s) for a total of %d revision(s) and %s on disk.", repos, revs, query.FormatSize(size))
 	if a.color() {
 		total = "\x1b[1m" + total + "\x1b[0m"
+	}
+	if c.Usage {
+		total = strings.TrimSuffix(total, ".") + fmt.Sprintf(" (%s allocated, counted per row).", query.FormatSize(usageTotal(l)))
 	}
 	fmt.Fprintf(a.stdout, "\n%s\n", total)
 	if cut {
@@ -162,16 +170,38 @@ func entriesTable(l *query.Listing, human bool, now float64) query.Table {
 	if l.Revisions {
 		t.Columns = append(t.Columns, "revision", "snapshot_path")
 	}
-	t.Columns = append(t.Columns, "size_on_disk", "size", "nb_files", "last_accessed", "last_modified", "refs", "path", "damaged")
+	t.Columns = append(t.Columns, "size_on_disk", "size", "nb_files", "last_accessed", "last_modified", "refs", "path", "damaged", "usage")
 	for _, e := range l.Entries {
 		row := []any{e.ID, e.RepoID, e.RepoType}
 		if l.Revisions {
 			row = append(row, e.Revision, e.SnapshotPath)
 		}
-		row = append(row, e.SizeOnDisk, e.Size, e.NbFiles, e.LastAccessed, e.LastModified, e.Refs, e.Path, e.Damaged)
+		row = append(row, e.SizeOnDisk, e.Size, e.NbFiles, e.LastAccessed, e.LastModified, e.Refs, e.Path, e.Damaged, e.Usage)
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// withUsage adds an allocated-bytes column after the size column.
+func withUsage(t *query.Table, l *query.Listing) {
+	i := 0
+	for i < len(t.Columns) && t.Columns[i] != "size" {
+		i++
+	}
+	t.Columns = append(t.Columns[:i+1], append([]string{"usage"}, t.Columns[i+1:]...)...)
+	t.Right["usage"] = true
+	for r := range t.Rows {
+		row := t.Rows[r]
+		t.Rows[r] = append(row[:i+1:i+1], append([]any{query.FormatSize(l.Entries[r].Usage)}, row[i+1:]...)...)
+	}
+}
+
+func usageTotal(l *query.Listing) int64 {
+	var n int64
+	for _, e := range l.Entries {
+		n += e.Usage
+	}
+	return n
 }
 
 // terminalWidth is COLUMNS when set, else the terminal's width, else 80.

@@ -9,6 +9,7 @@ import (
 type scanCmd struct {
 	Verbose      int  `short:"v" type:"counter" help:"-v: one row per revision; -vvv: also print every warning."`
 	ShowWarnings bool `name:"show-warnings" help:"Print every warning about the cache."`
+	Usage        bool `name:"usage" help:"Also show allocated bytes (st_blocks*512, each inode once) beside the apparent size."`
 }
 
 func (c *scanCmd) Run(a *app) error {
@@ -33,6 +34,7 @@ func (c *scanCmd) Run(a *app) error {
 		Color:        a.color(),
 		Now:          a.nowFloat(),
 		Seconds:      secs,
+		Usage:        c.Usage,
 	})
 }
 

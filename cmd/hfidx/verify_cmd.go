@@ -163,6 +163,9 @@ func (c *verifyCmd) targets(a *app) ([]cache.VerifyTarget, error) {
 		if err != nil {
 			return nil, usagef("targets are commit hashes, model/org/name[@hash] or hf://[type/]org/name", "%v", err)
 		}
+		if ok && t.Kind == query.TargetFile {
+			return nil, usagef("name the repo (model/org/name) or one revision (model/org/name@<hash>)", "%q: verify checks repos and revisions, not single files", raw)
+		}
 		if ok {
 			ts = append(ts, t)
 		} else {
