@@ -468,6 +468,9 @@ func (rs *repoScan) blobEntries() {
 			rs.note(p, "a directory inside blobs; ignored")
 			continue
 		}
+		if t := d.Type(); !t.IsRegular() && t&fs.ModeSymlink == 0 {
+			rs.note(p, "a %s inside blobs; counted as a blob, never read", kindName(t))
+		}
 		rs.blob(p, BlobEntry)
 	}
 }
@@ -702,6 +705,9 @@ func (rs *repoScan) linkFile(p, relp string) (File, bool) {
 	switch {
 	case res.err != nil && errors.Is(res.err, syscall.ELOOP):
 		rs.problem(p, "symlink loop (-> %s)", t)
+		f.Blob = -1
+	case res.err != nil && errors.Is(res.err, fs.ErrPermission):
+		rs.problem(p, "cannot reach its blob (-> %s): permission denied", t)
 		f.Blob = -1
 	case res.err != nil:
 		rs.problem(p, "blob missing (broken symlink): -> %s", t)

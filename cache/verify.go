@@ -118,6 +118,9 @@ type VerifyOptions struct {
 	Known map[DigestKey]string
 	// Progress, when non-nil, is updated as files are read.
 	Progress *VerifyProgress
+	// Root, when set, is the resolved cache root: content whose path
+	// leads outside it (a hostile link) is never read.
+	Root string
 }
 
 // VerifyReport is what Verify found.
@@ -446,6 +449,10 @@ func (v *verifier) add(b Blob, c check) {
 	if !st.Mode.IsRegular() {
 		// A FIFO would block the read; a device is not content.
 		v.unverifiable(c.repo, c.path, "not a regular file ("+kindName(st.Mode)+"); never read")
+		return
+	}
+	if v.opts.Root != "" && !insideRoot(v.opts.Root, b.Path) {
+		v.unverifiable(c.repo, c.path, "leads outside the cache; never read")
 		return
 	}
 	if c.expectedSize >= 0 && st.Size != c.expectedSize {

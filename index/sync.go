@@ -102,16 +102,21 @@ type Options struct {
 // otherwise, or with Options.Rebuild, a fresh index is written into a new
 // file and renamed over the old one. Either way a reader never sees a
 // half-written index and a crash leaves the old one. A file at dbPath that
-// is not an hfidx index, or one from a newer hfidx, is never overwritten:
-// Sync returns an *IndexError. Concurrent syncs of one index wait for each
+// is not an hfidx index, or one from a newer hfidx (unless Options.Rebuild),
+// is never overwritten: Sync returns an *IndexError. Concurrent syncs of one index wait for each
 // other.
 func Sync(root, dbPath string, opts Options) (Stats, error) {
 	start := time.Now()
 	st := Stats{CacheDir: root, Index: dbPath}
 	exists := true
-	if err := schema.Check(dbPath); errors.Is(err, fs.ErrNotExist) {
+	var newer *schema.NewerError
+	switch err := schema.Check(dbPath); {
+	case errors.Is(err, fs.ErrNotExist):
 		exists = false
-	} else if err != nil {
+	case opts.Rebuild && errors.As(err, &newer):
+		// An index of a newer hfidx is replaced only when asked to
+		// rebuild: the way out its error names.
+	case err != nil:
 		return st, &IndexError{dbPath, err}
 	}
 	dir := filepath.Dir(dbPath)

@@ -258,7 +258,8 @@ func TestStrategyTable(t *testing.T) {
 // TestRandomDeletes checks on random caches that each revision's
 // exclusive_size is the freed size of deleting it alone, then executes a
 // random deletion and checks the cache: nothing broken that was whole,
-// the freed bytes measured equal the plan's.
+// the freed bytes measured equal the plan's, and the index synced after
+// the delete equals a fresh full sync.
 func TestRandomDeletes(t *testing.T) {
 	base := *seedFlag
 	if base == 0 {
@@ -328,6 +329,18 @@ func TestRandomDeletes(t *testing.T) {
 				t.Errorf("seed %d: freed %d, planned %d; missing %v kept %v", seed, freed, p.ExpectedFreedSize, res.Missing, res.Kept)
 			}
 			checkConsistent(t, root, before)
+			// The index the delete leaves (synced again over the old one,
+			// as the CLI does) says what a fresh full sync says.
+			if _, err := index.Sync(root, dbPath, index.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			fresh := filepath.Join(t.TempDir(), "fresh.db")
+			if _, err := index.Sync(root, fresh, index.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if d := diffIndexes(t, dbPath, fresh); d != "" {
+				t.Errorf("seed %d: the index after the delete differs from a fresh sync:\n%s", seed, d)
+			}
 		})
 	}
 }

@@ -118,6 +118,21 @@ func firstKeyword(q string) string {
 	}
 }
 
+// afterComments returns q without its leading blanks and comments.
+func afterComments(q string) string {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n;")
+		switch {
+		case strings.HasPrefix(q, "--"):
+			_, q, _ = strings.Cut(q, "\n")
+		case strings.HasPrefix(q, "/*"):
+			_, q, _ = strings.Cut(q, "*/")
+		default:
+			return q
+		}
+	}
+}
+
 // RunReadOnly runs user SQL on its own read-only connection of db (opened
 // with schema.OpenReadOnly) under an authorizer that refuses every write,
 // ATTACH/DETACH, writing PRAGMAs and load_extension, so the index file
@@ -184,9 +199,13 @@ func RunReadOnly(ctx context.Context, db *sqlx.DB, q string) (Table, error) {
 		}
 	}
 	if err != nil && denied == "" && strings.Contains(err.Error(), "readonly database") {
-		switch kw := firstKeyword(q); kw {
-		case "REINDEX", "ANALYZE", "VACUUM":
-			denied = kw
+		// Statements the authorizer lets through but that write (PRAGMA
+		// optimize, BEGIN IMMEDIATE, ...) fail on the read-only handle.
+		denied = firstKeyword(q)
+		if denied == "PRAGMA" || denied == "BEGIN" {
+			if w := strings.Fields(afterComments(q)); len(w) > 1 {
+				denied += " " + strings.TrimRight(w[1], ";")
+			}
 		}
 	}
 	if err != nil {

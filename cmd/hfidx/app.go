@@ -25,8 +25,8 @@ var version = "dev"
 
 // globals are the flags every command accepts, anywhere after its name.
 type globals struct {
-	CacheDir string           `name:"cache-dir" placeholder:"DIR" help:"Hub cache to use (default: $$HF_HUB_CACHE, $$HF_HOME/hub, else ~/.cache/huggingface/hub)."`
-	DB       string           `name:"db" placeholder:"PATH" env:"HFIDX_DB" help:"Index file (default: one per cache under $$XDG_CACHE_HOME/hfidx or ~/.cache/hfidx)."`
+	CacheDir string           `name:"cache-dir" type:"raw" placeholder:"DIR" help:"Hub cache to use (default: $$HF_HUB_CACHE, $$HF_HOME/hub, else ~/.cache/huggingface/hub)."`
+	DB       string           `name:"db" type:"raw" placeholder:"PATH" env:"HFIDX_DB" help:"Index file (default: one per cache under $$XDG_CACHE_HOME/hfidx or ~/.cache/hfidx)."`
 	NoSync   bool             `name:"no-sync" help:"Answer from the index as it is; never open it for writing."`
 	Format   string           `name:"format" enum:"table,json,csv,tsv,text" default:"table" help:"Output format: ${enum} (each command says which it takes)."`
 	JSON     bool             `name:"json" help:"Shorthand for --format json."`
@@ -83,6 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		kong.Vars{"version": "hfidx " + version},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Bind(a),
+		kong.NamedMapper("raw", rawString()),
 	)
 	if err != nil {
 		return report(stderr, err)
@@ -114,7 +115,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		a.Format = "json"
 	}
 	if err := ctx.Run(a); err != nil {
-		return report(stderr, err)
+		return report(stderr, a.damagedIndex(err))
 	}
 	return exitOK
 }
@@ -199,7 +200,7 @@ func indexFailure(db string, err error) error {
 	case errors.As(err, &oe):
 		return failf("run 'hfidx sync' (or drop --no-sync) to rebuild it", "%s: %v", db, oe)
 	case errors.As(err, &ne):
-		return failf("upgrade hfidx, or pass --db PATH to use another index", "%s: %v", db, ne)
+		return failf("upgrade hfidx, or run 'hfidx sync --rebuild' to replace it with an index of this version (or pass --db PATH to use another)", "%s: %v", db, ne)
 	case errors.Is(err, schema.ErrNotIndex):
 		return failf("pass --db PATH to put the index elsewhere; hfidx never overwrites that file",
 			"%s exists and is not an hfidx index", db)

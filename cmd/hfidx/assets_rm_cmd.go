@@ -10,7 +10,7 @@ import (
 )
 
 type assetsRmCmd struct {
-	Targets   []string `arg:"" help:"What to delete: LIBRARY, LIBRARY/NAMESPACE or LIBRARY/NAMESPACE/SUBFOLDER, as 'hfidx assets ls' shows them (spaces and \\ are turned into -- as cached_assets_path does)."`
+	Targets   []string `arg:"" sep:"none" type:"raw" help:"What to delete: LIBRARY, LIBRARY/NAMESPACE or LIBRARY/NAMESPACE/SUBFOLDER, as 'hfidx assets ls' shows them (spaces and \\ are turned into -- as cached_assets_path does)."`
 	DryRun    bool     `name:"dry-run" help:"Print the plan; touch nothing."`
 	Yes       bool     `name:"yes" short:"y" help:"Do not ask for confirmation."`
 	AssetsDir string   `name:"assets-dir" placeholder:"DIR" help:"Assets cache to use (default: $$HF_ASSETS_CACHE, $$HUGGINGFACE_ASSETS_CACHE, else $$HF_HOME/assets)."`

@@ -20,7 +20,7 @@ import (
 )
 
 type deleteCmd struct {
-	Targets []string `arg:"" optional:"" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, files (hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB), or - to read them from stdin. None: choose from a list on the terminal (or in an editor with --disable-tui)."`
+	Targets []string `arg:"" optional:"" sep:"none" type:"raw" help:"Commit hashes (or unique prefixes of 8+ hex), cache ids (model/org/name, optionally @<hash>), hf:// repo URIs, files (hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB), or - to read them from stdin. None: choose from a list on the terminal (or in an editor with --disable-tui)."`
 	DryRun  bool     `name:"dry-run" help:"Print the plan; touch nothing."`
 	Yes     bool     `name:"yes" short:"y" help:"Do not ask for confirmation."`
 	Wait    bool     `name:"wait" help:"Wait for download locks held by other processes instead of skipping their repos."`
@@ -52,6 +52,7 @@ type deleteOutput struct {
 	ReposDeleted int                 `json:"repos_deleted"`
 	RevsDeleted  int                 `json:"revisions_deleted"`
 	FilesDeleted int                 `json:"files_deleted"`
+	Lost         []cache.LostLink    `json:"lost,omitempty"` // links a concurrent download made to removed blobs
 }
 
 func (c *deleteCmd) Run(a *app) error {
@@ -80,6 +81,15 @@ func (c *deleteCmd) Run(a *app) error {
 			targets = append(targets, t)
 		} else {
 			unknown = append(unknown, r)
+		}
+	}
+	if !c.DryRun {
+		root, dbPath, err := a.indexPath()
+		if err != nil {
+			return err
+		}
+		if err := finishPending(a, root, dbPath); err != nil {
+			return err
 		}
 	}
 	db, _, err := a.openIndex()
@@ -168,12 +178,20 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 	}
 	d := &cache.Deletion{Root: root, Repos: plan.Repos, Snapshots: plan.Snapshots, Refs: plan.Refs, Blobs: plan.Blobs,
 		Files: plan.Files, Payloads: plan.Payloads, Wait: c.Wait}
+	done, err := recordPending(dbPath, root, plan.Blobs)
+	if err != nil {
+		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
+	}
 	res, execErr := d.Execute()
+	if execErr == nil {
+		done()
+	}
 	// The index is brought up to date whatever happened.
 	if _, err := index.Sync(root, dbPath, index.Options{Jobs: a.Jobs}); err != nil && execErr == nil {
 		execErr = err
 	}
 	out := summarize(plan, &res)
+	out.Lost = lostLinks(a, root, &res)
 	if a.Format == "json" {
 		if err := writeJSON(a, out); err != nil {
 			return err

@@ -10,9 +10,9 @@ import (
 )
 
 type lookupCmd struct {
-	RepoID   string `arg:"" name:"repo-id" help:"The repo id, e.g. org/name."`
-	Filename string `arg:"" help:"The file's path in the repo, e.g. config.json or onnx/model.onnx."`
-	Revision string `name:"revision" placeholder:"R" help:"Branch, tag, ref (refs/pr/1) or commit hash (default: main)."`
+	RepoID   string `arg:"" name:"repo-id" type:"raw" help:"The repo id, e.g. org/name."`
+	Filename string `arg:"" type:"raw" help:"The file's path in the repo, e.g. config.json or onnx/model.onnx."`
+	Revision string `name:"revision" type:"raw" placeholder:"R" help:"Branch, tag, ref (refs/pr/1) or commit hash (default: main)."`
 	Type     string `name:"type" aliases:"repo-type" enum:"model,dataset,space,kernel" default:"model" help:"Repo type: ${enum}."`
 }
 

@@ -13,7 +13,7 @@ import (
 
 type lsCmd struct {
 	Revisions    bool     `name:"revisions" help:"One row per revision instead of per repo."`
-	Filter       []string `name:"filter" short:"f" placeholder:"EXPR" help:"Keep rows matching KEY OP VALUE (repeatable, all must match); keys: size, accessed, modified, type, refs, repo, damaged."`
+	Filter       []string `name:"filter" short:"f" sep:"none" type:"raw" placeholder:"EXPR" help:"Keep rows matching KEY OP VALUE (repeatable, all must match); keys: size, accessed, modified, type, refs, repo, damaged."`
 	Sort         string   `name:"sort" placeholder:"KEY[:asc|:desc]" help:"Order by name, size, accessed or modified (default directions: name asc, others desc)."`
 	Limit        string   `name:"limit" placeholder:"N" help:"Print at most N rows."`
 	Quiet        bool     `name:"quiet" short:"q" help:"Print only cache ids (commit hashes with --revisions), one per line, for 'hfidx delete -'."`

@@ -17,7 +17,7 @@ import (
 )
 
 type verifyCmd struct {
-	Targets            []string `arg:"" optional:"" help:"Repos or revisions, as delete takes them: cache ids (model/org/name, optionally @<hash>), commit hashes (or unique prefixes of 8+ hex), hf:// repo URIs."`
+	Targets            []string `arg:"" optional:"" sep:"none" type:"raw" help:"Repos or revisions, as delete takes them: cache ids (model/org/name, optionally @<hash>), commit hashes (or unique prefixes of 8+ hex), hf:// repo URIs."`
 	All                bool     `name:"all" help:"Verify every repo of the cache."`
 	Rehash             bool     `name:"rehash" help:"Read every file again, ignoring the digests kept from earlier runs."`
 	FailOnMissingFiles bool     `name:"fail-on-missing-files" help:"List and fail on files of a commit's tree listing that its snapshot lacks (normal after a download with allow_patterns)."`
@@ -56,7 +56,7 @@ func (c *verifyCmd) Run(a *app) error {
 	if err != nil {
 		fmt.Fprintf(a.stderr, "Warning: digests are not kept (%v); every file is read.\n", err)
 	}
-	opts := cache.VerifyOptions{Jobs: a.Jobs}
+	opts := cache.VerifyOptions{Jobs: a.Jobs, Root: root}
 	var known map[cache.DigestKey]string
 	if store != nil {
 		known = store.Known

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+// TestMillionEntries measures the peak memory (maximum resident set size)
+// of `hfidx sync` and `hfidx ls` on caches where one directory holds a
+// million entries: the cache root, a snapshot, a blobs folder. It is a
+// measurement, not a timed test: it runs only with HFIDX_MILLION=N (the
+// number of entries, e.g. 1000000), checks that each command succeeds and
+// counts what it must, and logs the figures.
+func TestMillionEntries(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("HFIDX_MILLION"))
+	if n <= 0 {
+		t.Skip("a measurement: set HFIDX_MILLION=1000000 to run it")
+	}
+	bin, err := exec.LookPath("hfidx")
+	if err != nil {
+		t.Skipf("the hfidx test command is not on PATH (%v)", err)
+	}
+	measure := func(what string, args ...string) int64 {
+		cmd := exec.Command(bin, args...)
+		out, err := os.CreateTemp(t.TempDir(), "out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer out.Close()
+		var errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: %v: %s", what, err, errb.String())
+		}
+		kb := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+		t.Logf("%s: peak RSS %d MiB, %.1fs user, %.1fs system", what, kb/1024,
+			cmd.ProcessState.UserTime().Seconds(), cmd.ProcessState.SystemTime().Seconds())
+		return kb
+	}
+	const h = "1111111111111111111111111111111111111111"
+	base := t.TempDir()
+	mk := func(name string, fill func(hub string)) (hub, db string) {
+		hub, db = filepath.Join(base, name, "hub"), filepath.Join(base, name, "index.db")
+		repo := filepath.Join(hub, "models--org--a")
+		for _, d := range []string{filepath.Join(repo, "snapshots", h), filepath.Join(repo, "blobs"), filepath.Join(repo, "refs")} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.WriteFile(filepath.Join(repo, "blobs", "e"), []byte("hello"), 0o644)
+		os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(h), 0o644)
+		os.Symlink("../../blobs/e", filepath.Join(repo, "snapshots", h, "a.txt"))
+		fill(hub)
+		return hub, db
+	}
+	hub, db := mk("small", func(string) {})
+	small := measure("sync, 1 repo of 1 file", "sync", "--cache-dir", hub, "--db", db)
+	for _, tc := range []struct {
+		name string
+		fill func(hub string, i int) error
+	}{
+		{"entries at the cache root", func(hub string, i int) error {
+			return os.WriteFile(filepath.Join(hub, fmt.Sprintf("junk-%07d", i)), nil, 0o644)
+		}},
+		{"links in one snapshot", func(hub string, i int) error {
+			return os.Symlink("../../blobs/e", filepath.Join(hub, "models--org--a/snapshots", h, fmt.Sprintf("f%07d", i)))
+		}},
+		{"orphan blobs in one blobs folder", func(hub string, i int) error {
+			return os.WriteFile(filepath.Join(hub, "models--org--a/blobs", fmt.Sprintf("b%07d", i)), nil, 0o644)
+		}},
+	} {
+		hub, db := mk(tc.name, func(hub string) {
+			for i := 0; i < n; i++ {
+				if err := tc.fill(hub, i); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		kb := measure(fmt.Sprintf("sync, %d %s", n, tc.name), "sync", "--cache-dir", hub, "--db", db)
+		measure(fmt.Sprintf("ls --no-sync, %d %s", n, tc.name), "ls", "--no-sync", "--cache-dir", hub, "--db", db)
+		t.Logf("%s: %.0f bytes of peak RSS per entry above the small cache", tc.name, float64((kb-small)*1024)/float64(n))
+		os.RemoveAll(filepath.Dir(hub))
+	}
+}
