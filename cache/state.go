@@ -1,7 +1,10 @@
 package cache
 
 import (
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -331,6 +334,14 @@ func stateOf(dirs []DirStamp, refs []RefStamp, blobs []BlobRef, blobStats []Stat
 	}
 	st.BlobSum, st.IncSum = uint64(hb), uint64(hi)
 	return st
+}
+
+// Digest sums everything the scan found in the repo, its state included:
+// two scans with the same digest give the same rows.
+func (r *Repo) Digest() string {
+	h := fnv.New128a()
+	fmt.Fprintf(h, "%#v", *r)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // readSmall reads a ref file as readRef does, up to one byte past the

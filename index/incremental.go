@@ -29,6 +29,7 @@ type knownRepo struct {
 	Warnings int            `db:"warnings"`
 	HasState bool           `db:"has_state"`
 	Cross    bool           `db:"cross_repo"`
+	Digest   string         `db:"digest"`
 	Link     sql.NullString `db:"link_target"`
 }
 
@@ -115,7 +116,7 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 	var known []knownRepo
 	if err := w.tx.Select(&known, `SELECT r.id, r.folder, r.atime, r.damaged, r.link_target,
 			(SELECT count(*) FROM warnings x WHERE x.repo = r.id) AS warnings,
-			s.repo IS NOT NULL AS has_state, coalesce(s.cross_repo, 0) AS cross_repo
+			s.repo IS NOT NULL AS has_state, coalesce(s.cross_repo, 0) AS cross_repo, coalesce(s.digest, '') AS digest
 		FROM repos r LEFT JOIN sync_state s ON s.repo = r.id`); err != nil {
 		return st, err
 	}
@@ -170,8 +171,15 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 				changed = changed || moved
 				return err
 			}
-			changed = changed || o.entry.Repo != nil || byFolder[name] != nil
-			if k := byFolder[name]; k != nil {
+			k := byFolder[name]
+			if r := o.entry.Repo; r != nil && k != nil && k.Digest != "" && r.Digest() == k.Digest {
+				// Listed again (it has warnings, or a folder moved) and found
+				// as it was: nothing to write.
+				st.Rescanned++
+				return nil
+			}
+			changed = changed || o.entry.Repo != nil || k != nil
+			if k != nil {
 				if k.Cross {
 					return fmt.Errorf("%s, linked with another repo, changed", name)
 				}

@@ -46,7 +46,7 @@ var statements = map[string]string{
 	"warning":    `INSERT INTO warnings(entry, repo, path, message, damaging) VALUES (?, ?, ?, ?, ?)`,
 	"meta":       `INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`,
 	"noExist":    `INSERT INTO no_exist(repo, commit_hash, rel_path, path) VALUES (?, ?, ?, ?)`,
-	"state":      `INSERT INTO sync_state(repo, state) VALUES (?, ?)`,
+	"state":      `INSERT INTO sync_state(repo, state, digest) VALUES (?, ?, ?)`,
 	"blobByPath": `SELECT id, kind, repo FROM blobs WHERE path = ?`,
 	"cross":      `UPDATE sync_state SET cross_repo = 1 WHERE repo = ?`,
 	"payloadID":  `SELECT id FROM payloads WHERE path = ?`,
@@ -117,7 +117,7 @@ func (w *writer) repo(r *cache.Repo) error {
 	}
 	w.repoIDs[r.Folder] = rid
 	w.local = map[string]blobRow{}
-	if _, err := w.exec("state", rid, r.State.Encode()); err != nil {
+	if _, err := w.exec("state", rid, r.State.Encode(), r.Digest()); err != nil {
 		return err
 	}
 	for _, x := range r.Problems {
