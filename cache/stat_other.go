@@ -58,3 +58,19 @@ func readHead(path string, limit int) ([]byte, error) {
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, int64(limit)))
 }
+
+// dirHandle resolves paths from a folder.
+type dirHandle struct{ path string }
+
+func openDirHandle(path string) (*dirHandle, error) { return &dirHandle{path: path}, nil }
+
+func (d *dirHandle) close() {}
+
+// statAt stats rel under the folder ("" for the folder itself).
+func (d *dirHandle) statAt(rel string, follow bool) (Stat, error) {
+	p := d.path
+	if rel != "" {
+		p = d.path + string(os.PathSeparator) + rel
+	}
+	return statPath(p, follow)
+}

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 func fillSys(s *Stat, fi fs.FileInfo) {
@@ -115,4 +117,51 @@ func readHead(path string, limit int) ([]byte, error) {
 		n += m
 	}
 	return buf[:n], nil
+}
+
+// dirHandle is an open folder that stats resolve relative paths from: a
+// path walk of two components instead of the whole cache path.
+type dirHandle struct {
+	fd   int
+	path string
+}
+
+// openDirHandle opens path (a folder, never through a symlink) for
+// statAt.
+func openDirHandle(path string) (*dirHandle, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|oPath, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return &dirHandle{fd: fd, path: path}, nil
+}
+
+// oPath opens a folder only to resolve paths from it.
+const oPath = unix.O_PATH
+
+func (d *dirHandle) close() { syscall.Close(d.fd) }
+
+// statAt stats rel under the folder ("" for the folder itself), through a
+// final symlink when follow is set.
+func (d *dirHandle) statAt(rel string, follow bool) (Stat, error) {
+	var st unix.Stat_t
+	var err error
+	flags := 0
+	if !follow {
+		flags = unix.AT_SYMLINK_NOFOLLOW
+	}
+	if rel == "" {
+		flags |= unix.AT_EMPTY_PATH
+	}
+	for {
+		err = unix.Fstatat(d.fd, rel, &st, flags)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return Stat{}, &fs.PathError{Op: "stat", Path: d.path + "/" + rel, Err: err}
+	}
+	return statOfSys(&syscall.Stat_t{Dev: st.Dev, Ino: st.Ino, Nlink: st.Nlink, Mode: st.Mode, Size: st.Size,
+		Blocks: st.Blocks, Atim: syscall.Timespec(st.Atim), Mtim: syscall.Timespec(st.Mtim), Ctim: syscall.Timespec(st.Ctim)}), nil
 }

@@ -251,10 +251,15 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 	if st.DirSum == 0 || len(st.Dirs) == 0 || st.Dirs[0] != "" {
 		return nil, false
 	}
+	dir, err := openDirHandle(base)
+	if err != nil {
+		return nil, false
+	}
+	defer dir.close()
 	ref := &Refresh{}
 	h := newSum()
 	for i, d := range st.Dirs {
-		s, err := statPath(abs(d), false)
+		s, err := dir.statAt(d, false)
 		if err != nil || !s.Mode.IsDir() {
 			return nil, false
 		}
@@ -276,7 +281,7 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 	hi := newSum()
 	var incs []Changed
 	for _, rel := range st.Incomplete {
-		s, err := statPath(abs(rel), true)
+		s, err := dir.statAt(rel, true)
 		if err != nil || s.Mode.IsDir() {
 			return nil, false
 		}
@@ -290,7 +295,7 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 		hb := newSum()
 		var blobs []Changed
 		for _, b := range st.Blobs {
-			s, err := statPath(abs(b.Rel), true)
+			s, err := dir.statAt(b.Rel, true)
 			if b.Missing {
 				if err == nil {
 					return nil, false

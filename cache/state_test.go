@@ -146,6 +146,23 @@ func TestStatPath(t *testing.T) {
 			}
 		}
 	}
+	h, err := openDirHandle(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	for _, name := range []string{"", "f", "l", "p"} {
+		for _, follow := range []bool{false, true} {
+			got, err := h.statAt(name, follow)
+			want, err2 := statPath(filepath.Join(dir, name), follow)
+			if err != nil || err2 != nil || got != want {
+				t.Errorf("statAt(%q, %v) = %+v %v, want %+v", name, follow, got, err, want)
+			}
+		}
+	}
+	if _, err := h.statAt("missing", true); !os.IsNotExist(err) {
+		t.Errorf("statAt of a missing file: %v, want not exist", err)
+	}
 	if _, err := statPath(filepath.Join(dir, "missing"), true); !os.IsNotExist(err) {
 		t.Errorf("missing file: %v, want not exist", err)
 	}

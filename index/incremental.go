@@ -141,12 +141,34 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 	seen := make(map[string]bool, len(entries))
 	h := w.handler()
 	read := 0
+	// The states of the next chunk are read (and parsed) while the current
+	// one is checked; database/sql serialises the two on the connection.
+	type loaded struct {
+		checks []*checked
+		err    error
+	}
+	load := func(lo int) chan loaded {
+		c := make(chan loaded, 1)
+		if lo >= len(entries) {
+			close(c)
+			return c
+		}
+		part := entries[lo:min(lo+chunk, len(entries))]
+		go func() {
+			checks, err := loadChecks(w.tx, part, byFolder)
+			c <- loaded{checks, err}
+		}()
+		return c
+	}
+	next := load(0)
 	for lo := 0; lo < len(entries); lo += chunk {
 		part := entries[lo:min(lo+chunk, len(entries))]
-		checks, err := loadChecks(w.tx, part, byFolder)
-		if err != nil {
-			return st, err
+		got := <-next
+		if got.err != nil {
+			return st, got.err
 		}
+		checks := got.checks
+		next = load(lo + chunk)
 		err = cache.Ordered(len(part), opts.Jobs, func(i int) outcome {
 			if c := checks[i]; c != nil {
 				if ref, ok := walker.Check(c.repo.Folder, &c.state, opts.SkipBlobStats); ok {
