@@ -35,9 +35,11 @@ type knownRepo struct {
 
 // checkable reports whether the repo may be found unchanged without
 // listing it: repos with warnings are listed again every time, since what
-// they warn about may lie outside the folders whose times are kept.
+// they warn about may lie outside the folders whose times are kept (a
+// link out of the repo is one). A repo whose blob another repo links is
+// checkable: its rows stay as long as it does not change.
 func (k knownRepo) checkable() bool {
-	return k.HasState && !k.Damaged && k.Warnings == 0 && !k.Cross && !k.Link.Valid
+	return k.HasState && !k.Damaged && k.Warnings == 0 && !k.Link.Valid
 }
 
 // checked is a repo of a chunk to check, with its state.

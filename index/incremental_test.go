@@ -477,3 +477,58 @@ func TestSyncKeepsSchema(t *testing.T) {
 		t.Fatalf("no files_blob index in %v", got)
 	}
 }
+
+// TestIncrementalCrossRepo: a repo whose snapshot links a blob of another
+// repo. Nothing changed: nothing is written; the owner of the blob changed:
+// a full sync; each time the index equals a full sync's.
+func TestIncrementalCrossRepo(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "hub")
+	commit := strings.Repeat("a", 40)
+	for _, repo := range []string{"models--org--a", "models--org--b"} {
+		for _, d := range []string{"blobs", "refs", "snapshots/" + commit} {
+			os.MkdirAll(filepath.Join(root, repo, d), 0o755)
+		}
+		os.WriteFile(filepath.Join(root, repo, "refs", "main"), []byte(commit), 0o644)
+	}
+	os.WriteFile(filepath.Join(root, "models--org--b", "blobs", "bbbb"), []byte("shared"), 0o644)
+	os.Symlink("../../blobs/bbbb", filepath.Join(root, "models--org--b", "snapshots", commit, "own"))
+	os.Symlink("../../../models--org--b/blobs/bbbb", filepath.Join(root, "models--org--a", "snapshots", commit, "borrowed"))
+	pinAtimes(t, root)
+	time.Sleep(racy + 10*time.Millisecond)
+	db := filepath.Join(dir, "index.db")
+	opts := Options{RacyWindow: racy}
+	check := func(step string, mode string) Stats {
+		t.Helper()
+		pinAtimes(t, root)
+		st, err := Sync(root, db, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode != mode {
+			t.Fatalf("%s: sync %s (%s), want %s", step, st.Mode, st.Reason, mode)
+		}
+		fresh := filepath.Join(dir, "fresh-"+strings.ReplaceAll(step, " ", "-")+".db")
+		if _, err := Sync(root, fresh, Options{Rebuild: true}); err != nil {
+			t.Fatal(err)
+		}
+		if d := diffLines(dump(t, fresh), dump(t, db)); d != "" {
+			t.Fatalf("%s: index differs from a full sync:\n%s", step, d)
+		}
+		return st
+	}
+	check("first", "full")
+	time.Sleep(racy + 10*time.Millisecond)
+	before, _ := os.ReadFile(db)
+	check("nothing changed", "incremental")
+	if after, _ := os.ReadFile(db); string(after) != string(before) {
+		t.Error("a sync with nothing changed rewrote the index")
+	}
+	os.WriteFile(filepath.Join(root, "models--org--b", "snapshots", commit, "more"), nil, 0o644)
+	st := check("owner changed", "full")
+	if !strings.Contains(st.Reason, "another repo") {
+		t.Errorf("owner changed: reason %q", st.Reason)
+	}
+	os.WriteFile(filepath.Join(root, "models--org--a", "snapshots", commit, "more"), nil, 0o644)
+	check("borrower changed", "full")
+}

@@ -117,9 +117,6 @@ func (w *writer) repo(r *cache.Repo) error {
 	}
 	w.repoIDs[r.Folder] = rid
 	w.local = map[string]blobRow{}
-	if _, err := w.exec("state", rid, r.State.Encode(), r.Digest()); err != nil {
-		return err
-	}
 	for _, x := range r.Problems {
 		if err := w.warning(x, rid, true); err != nil {
 			return err
@@ -174,7 +171,16 @@ func (w *writer) repo(r *cache.Repo) error {
 			return err
 		}
 	}
-	return nil
+	// Only a repo an incremental sync lists again even when nothing in it
+	// changed (one with warnings, which a link out of the repo always
+	// gives) needs a digest to tell that it did not; it costs a walk over
+	// the whole repo.
+	digest := ""
+	if len(r.Problems)+len(r.Notes) > 0 {
+		digest = r.Digest()
+	}
+	_, err = w.exec("state", rid, r.State.Encode(), digest)
+	return err
 }
 
 // blob inserts a blob row once per path. A path first met as another
