@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"path/filepath"
 	"strings"
 	"time"
@@ -70,6 +71,13 @@ type app struct {
 type exitSignal struct{ code int }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	// A sync allocates many short-lived strings over a small live heap: at
+	// the default GOGC the collector runs every few megabytes and took a
+	// fifth of a full sync. 400 keeps the heap within tens of MiB (see
+	// BENCHMARKS.md); GOGC in the environment still wins.
+	if _, ok := os.LookupEnv("GOGC"); !ok {
+		debug.SetGCPercent(400)
+	}
 	var c cli
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, lookup: os.LookupEnv, now: time.Now()}
 	if f, ok := stdout.(*os.File); ok {
