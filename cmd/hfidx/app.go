@@ -6,8 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"runtime/debug"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
