@@ -416,24 +416,26 @@ func (rs *repoScan) stampFiles() {
 		return rel, rel != p && rel != ""
 	}
 	blobs := make([]BlobRef, len(rs.r.Blobs))
-	blobStats := make([]Stat, len(rs.r.Blobs))
+	hb := newSum()
 	for i, b := range rs.r.Blobs {
 		rel, ok := inside(b.Path)
 		if !ok {
 			return
 		}
-		blobs[i], blobStats[i] = BlobRef{Rel: rel, Missing: b.Missing}, b.Stat
+		blobs[i] = BlobRef{Rel: rel, Missing: b.Missing}
+		hb.addFile(b.Stat, b.Missing)
 	}
 	var incs []string
-	var incStats []Stat
+	hi := newSum()
 	for _, in := range rs.r.Incomplete {
 		rel, ok := inside(in.Path)
 		if !ok {
 			return
 		}
-		incs, incStats = append(incs, rel), append(incStats, in.Stat)
+		incs = append(incs, rel)
+		hi.addStat(in.Stat)
 	}
-	rs.r.State = stateOf(rs.dirs, rs.refRaw, blobs, blobStats, incs, incStats)
+	rs.r.State = stateOf(rs.dirs, rs.refRaw, blobs, uint64(hb), incs, uint64(hi))
 }
 
 func (rs *repoScan) problem(path, format string, args ...any) {
@@ -512,7 +514,11 @@ func (rs *repoScan) follow(p string) statResult {
 		return res
 	}
 	res := followPath(p)
-	rs.memo[p] = res
+	// Entries of the repo's own blobs/ are remembered by blob() already;
+	// the memo is for targets elsewhere, which several links may share.
+	if filepath.Dir(p) != rs.blobsD {
+		rs.memo[p] = res
+	}
 	return res
 }
 

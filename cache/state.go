@@ -53,12 +53,24 @@ type sum uint64
 
 func newSum() sum { return 14695981039346656037 }
 
+// newSumValue is the sum of nothing.
+func newSumValue() uint64 { return uint64(newSum()) }
+
 func (h *sum) add(vs ...int64) {
 	for _, v := range vs {
 		for i := 0; i < 64; i += 8 {
 			*h = (*h ^ sum(byte(v>>i))) * 1099511628211
 		}
 	}
+}
+
+// addFile adds a blob: its stat, or a mark for a dangling link.
+func (h *sum) addFile(s Stat, missing bool) {
+	if missing {
+		h.add(-1)
+		return
+	}
+	h.addStat(s)
 }
 
 // addStat adds what a row of the index keeps of a file's stat.
@@ -300,7 +312,7 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 				if err == nil {
 					return nil, false
 				}
-				hb.add(-1)
+				hb.addFile(s, true)
 				continue
 			}
 			if err != nil || s.Mode.IsDir() {
@@ -320,24 +332,11 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 }
 
 // stateOf builds a repo's state from what its scan found.
-func stateOf(dirs []DirStamp, refs []RefStamp, blobs []BlobRef, blobStats []Stat, incs []string, incStats []Stat) State {
-	st := State{Refs: refs, Blobs: blobs, Incomplete: incs, DirSum: dirSum(dirs)}
+func stateOf(dirs []DirStamp, refs []RefStamp, blobs []BlobRef, blobSum uint64, incs []string, incSum uint64) State {
+	st := State{Refs: refs, Blobs: blobs, Incomplete: incs, DirSum: dirSum(dirs), BlobSum: blobSum, IncSum: incSum}
 	for _, d := range dirs {
 		st.Dirs = append(st.Dirs, d.Rel)
 	}
-	hb := newSum()
-	for i, b := range blobs {
-		if b.Missing {
-			hb.add(-1)
-			continue
-		}
-		hb.addStat(blobStats[i])
-	}
-	hi := newSum()
-	for _, s := range incStats {
-		hi.addStat(s)
-	}
-	st.BlobSum, st.IncSum = uint64(hb), uint64(hi)
 	return st
 }
 
@@ -359,7 +358,7 @@ func readSmall(p string) (string, error) {
 // StoreState is the state of the shared store's folders as a scan listed
 // them (see Payloads): only Dirs and DirSum are set.
 func StoreState(stamps []DirStamp) State {
-	return stateOf(stamps, nil, nil, nil, nil, nil)
+	return stateOf(stamps, nil, nil, newSumValue(), nil, newSumValue())
 }
 
 // StoreUnchanged reports whether the folders of the shared store listed by
