@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // DeletingPrefix starts the name a repo folder is renamed to while hfidx
@@ -319,11 +320,11 @@ func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
 		}
 	}
 	if len(blobs) > 0 {
-		// Re-check just before unlinking: a snapshot written since the
+		// Re-check just before each unlink: a snapshot written since the
 		// plan may link a planned blob again.
-		linked := linkedBlobs(d.Root, folder)
+		links := &linkCheck{root: d.Root, folder: folder}
 		for _, it := range blobs {
-			if linked[it.path] {
+			if links.linked(it.path) {
 				res.Kept = append(res.Kept, it.path)
 				continue
 			}
@@ -344,20 +345,62 @@ func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
 	return nil
 }
 
-// linkedBlobs returns the entries of <folder>/blobs that the repo's
-// snapshots link now.
-func linkedBlobs(root, folder string) map[string]bool {
-	s := &scanner{root: root, racy: DefaultRacyWindow}
-	r := s.repo(folder, filepath.Join(root, folder), "", "")
-	out := map[string]bool{}
-	for _, v := range r.Revisions {
+// linkCheck tells whether a snapshot of a repo links a blob entry, right
+// now. It lists the repo's snapshots again only when one of their folders
+// changed since it last did (its modification and status-change times
+// moved, or changed too recently for their times to tell): a link created
+// since is always seen, and the check before each unlink costs a stat per
+// snapshot folder, not a walk of every snapshot.
+type linkCheck struct {
+	root, folder string
+	set          map[string]bool
+	dirs         []DirStamp // the snapshot folders listed, as listed
+}
+
+// linkRacy is how recent a folder's change may be for its times to be
+// trusted between two checks: more than a tick of the kernel's clock.
+const linkRacy = 50 * time.Millisecond
+
+func (c *linkCheck) scan() {
+	s := &scanner{root: c.root, racy: linkRacy}
+	rs := s.scanRepo(c.folder, filepath.Join(c.root, c.folder), "", "")
+	c.set, c.dirs = map[string]bool{}, nil
+	for _, v := range rs.r.Revisions {
 		for _, f := range v.Files {
 			if f.Blob >= 0 {
-				out[r.Blobs[f.Blob].Path] = true
+				c.set[rs.r.Blobs[f.Blob].Path] = true
 			}
 		}
 	}
-	return out
+	for _, d := range rs.dirs {
+		if d.Rel == "snapshots" || strings.HasPrefix(d.Rel, "snapshots"+string(filepath.Separator)) {
+			c.dirs = append(c.dirs, d)
+		}
+	}
+}
+
+// stale reports whether the snapshots may have changed since scan.
+func (c *linkCheck) stale() bool {
+	if c.set == nil || len(c.dirs) == 0 {
+		return true
+	}
+	base := filepath.Join(c.root, c.folder)
+	for _, d := range c.dirs {
+		st, err := statPath(filepath.Join(base, d.Rel), false)
+		if d.Racy || err != nil || st.Mtime.Nanos() != d.Mtime || st.Ctime.Nanos() != d.Ctime {
+			return true
+		}
+	}
+	// A new revision folder is an entry of snapshots/, whose times are
+	// among those compared.
+	return false
+}
+
+func (c *linkCheck) linked(blob string) bool {
+	if c.stale() {
+		c.scan()
+	}
+	return c.set[blob]
 }
 
 func (d *Deletion) remove(it item, res *DeleteResult) error {

@@ -372,16 +372,28 @@ type repoScan struct {
 }
 
 func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
+	return s.scanRepo(name, path, typ, id).r
+}
+
+// scanRepo scans one repo folder and returns the scan, with the stamps of
+// the folders it listed.
+func (s *scanner) scanRepo(name, path string, typ RepoType, id string) *repoScan {
 	r := &Repo{Folder: name, Path: path, Type: typ, ID: id}
 	rs := &repoScan{scanner: s, r: r, blobs: map[string]int{}, memo: map[string]statResult{},
 		blobsD: filepath.Join(path, "blobs")}
+	rs.scan()
+	return rs
+}
+
+func (rs *repoScan) scan() {
+	s, r, path, name := rs.scanner, rs.r, rs.r.Path, rs.r.Folder
 	// The folder's stat comes from the open folder before it is listed:
 	// listing bumps its atime on relatime mounts, and the library reports
 	// the time from before its scan.
 	des, st, err := rs.readDir(path)
 	if err != nil {
 		rs.problem(path, "cannot list repo folder: %v", errText(err))
-		return r
+		return
 	}
 	r.Stat = st
 	kinds := map[string]fs.FileMode{}
@@ -404,7 +416,6 @@ func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
 		rs.noExist(filepath.Join(path, ".no_exist"))
 	}
 	rs.stampFiles()
-	return r
 }
 
 // stampFiles records the stat of every blob and interrupted download in
