@@ -292,7 +292,16 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		return st, &IndexError{dbPath, err}
 	}
 	if opts.Summary {
-		if err := counts(db, &st); err != nil {
+		// Without a shared store the writer has summed the sizes as it went,
+		// which spares the join over every file; the rest are row counts.
+		var err error
+		if walker.Store() {
+			err = counts(db, &st)
+		} else {
+			err = rowCounts(db, &st)
+			st.SizeOnDisk = w.sizeOnDisk
+		}
+		if err != nil {
 			return st, &IndexError{dbPath, err}
 		}
 		if _, err := db.Exec(`INSERT OR REPLACE INTO meta(key, value) VALUES ('totals', ?)`, st.totals()); err != nil {
@@ -386,6 +395,28 @@ func counts(db sqlx.Queryer, st *Stats) error {
 	st.SizeOnDisk, st.Repos, st.Damaged, st.Revisions = c.Size, c.Repos, c.Damaged, c.Revisions
 	st.Files, st.Blobs, st.Incomplete, st.Warnings = c.Files, c.Blobs, c.Inc, c.Warnings
 	return sqlx.Get(db, &st.Payloads, `SELECT count(*) FROM payloads`)
+}
+
+// rowCounts fills the summary's counts, not its sizes.
+func rowCounts(db sqlx.Queryer, st *Stats) error {
+	var c struct {
+		Repos     int `db:"repos"`
+		Damaged   int `db:"damaged_repos"`
+		Revisions int `db:"revisions"`
+		Files     int `db:"files"`
+		Blobs     int `db:"blobs"`
+		Payloads  int `db:"payloads"`
+		Inc       int `db:"incomplete_files"`
+		Warnings  int `db:"warnings"`
+	}
+	err := sqlx.Get(db, &c, `SELECT (SELECT count(*) FROM repos) AS repos,
+		(SELECT count(*) FROM repos WHERE damaged = 1) AS damaged_repos,
+		(SELECT count(*) FROM revisions) AS revisions, (SELECT count(*) FROM files) AS files,
+		(SELECT count(*) FROM blobs) AS blobs, (SELECT count(*) FROM payloads) AS payloads,
+		(SELECT count(*) FROM incomplete_files) AS incomplete_files, (SELECT count(*) FROM warnings) AS warnings`)
+	st.Repos, st.Damaged, st.Revisions, st.Files, st.Blobs = c.Repos, c.Damaged, c.Revisions, c.Files, c.Blobs
+	st.Payloads, st.Incomplete, st.Warnings = c.Payloads, c.Inc, c.Warnings
+	return err
 }
 
 // totals are the summary counts kept in the meta table by the sync that

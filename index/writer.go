@@ -24,6 +24,9 @@ type writer struct {
 	// cross are the repos a link joins to another repo or to a file outside
 	// any repo: an incremental sync cannot rewrite them alone.
 	cross map[int64]bool
+	// sizeOnDisk is huggingface_hub's total over the repos written (healthy
+	// ones, each repo's distinct blobs), for a cache without a shared store.
+	sizeOnDisk int64
 }
 
 type blobRow struct {
@@ -162,6 +165,9 @@ func (w *writer) repo(r *cache.Repo) error {
 			}
 		}
 	}
+	if !r.Damaged() {
+		w.sizeOnDisk += linkedSize(r)
+	}
 	for _, ref := range r.Refs {
 		var rev any
 		if ref.Revision >= 0 {
@@ -181,6 +187,22 @@ func (w *writer) repo(r *cache.Repo) error {
 	}
 	_, err = w.exec("state", rid, r.State.Encode(), digest)
 	return err
+}
+
+// linkedSize is the repo's size on disk as huggingface_hub counts it: the
+// sizes of the distinct blobs its snapshots link.
+func linkedSize(r *cache.Repo) int64 {
+	seen := make([]bool, len(r.Blobs))
+	var size int64
+	for _, v := range r.Revisions {
+		for _, f := range v.Files {
+			if f.Blob >= 0 && !seen[f.Blob] {
+				seen[f.Blob] = true
+				size += r.Blobs[f.Blob].Stat.Size
+			}
+		}
+	}
+	return size
 }
 
 // blob inserts a blob row once per path. A path first met as another
