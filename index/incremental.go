@@ -108,6 +108,20 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 	// IMMEDIATE), so nothing changes what is read below. changed tells
 	// whether anything is written; if not, nothing is committed.
 	changed := false
+	// Without a shared store the summary kept by the last sync is brought
+	// up to date with the size of each repo rewritten, refreshed or gone,
+	// instead of being counted again over every file.
+	var kept Stats
+	keep := !walker.Store() && keptTotals(w.tx, &kept)
+	var delta int64
+	resize := func(id int64, sign int64) error {
+		if !keep {
+			return nil
+		}
+		size, err := repoSize(w.tx, id)
+		delta += sign * size
+		return err
+	}
 	if walker.Store() {
 		moved, err := refreshStore(w.tx, walker, meta["store_state"])
 		if err != nil {
@@ -191,8 +205,17 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 			seen[name] = true
 			if o.refresh != nil {
 				st.Unchanged++
+				sizes := o.refresh.Blobs != nil
+				if sizes {
+					if err := resize(checks[i].repo.ID, -1); err != nil {
+						return err
+					}
+				}
 				moved, err := applyRefresh(w.tx, checks[i], o.refresh)
 				changed = changed || moved
+				if err == nil && sizes {
+					err = resize(checks[i].repo.ID, 1)
+				}
 				return err
 			}
 			k := byFolder[name]
@@ -207,9 +230,15 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 				if k.Cross {
 					return fmt.Errorf("%s, linked with another repo, changed", name)
 				}
+				if err := resize(k.ID, -1); err != nil {
+					return err
+				}
 				if err := removeRepo(w.tx, k.ID); err != nil {
 					return err
 				}
+			}
+			if r := o.entry.Repo; r != nil && !r.Damaged() {
+				delta += writtenSize(r)
 			}
 			if o.entry.Repo != nil {
 				st.Rescanned++
@@ -232,6 +261,9 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		}
 		if k.Cross {
 			return st, fmt.Errorf("%s, linked with another repo, is gone", k.Folder)
+		}
+		if err := resize(k.ID, -1); err != nil {
+			return st, err
 		}
 		if err := removeRepo(w.tx, k.ID); err != nil {
 			return st, err
@@ -265,27 +297,45 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		}
 		return finished(start, st), nil
 	}
-	// The summary kept by the last sync is stale now: counted again when
-	// asked for (the pending rows are not written yet, so the count comes
-	// after the commit), dropped otherwise.
+	if err := w.flushPending(); err != nil {
+		return st, err
+	}
 	st.Duration = time.Since(start)
-	if err := w.finish(map[string]string{
+	updated := map[string]string{
 		"synced_at":     strconv.FormatFloat(float64(time.Now().UnixNano())/1e9, 'f', 3, 64),
 		"sync_seconds":  strconv.FormatFloat(st.Duration.Seconds(), 'f', 3, 64),
 		"hfidx_version": Version,
-		"totals":        "",
-	}); err != nil {
+		"totals":        "", // stale unless brought up to date below
+	}
+	if keep {
+		if err := rowCounts(w.tx, &st); err != nil {
+			return st, err
+		}
+		st.SizeOnDisk = kept.SizeOnDisk + delta
+		updated["totals"] = st.totals()
+	}
+	if err := w.finish(updated); err != nil {
 		done = true // finish rolled back
 		return st, err
 	}
 	done = true
-	if opts.Summary {
+	if opts.Summary && !keep {
 		if err := counts(db, &st); err != nil {
 			return st, &IndexError{dbPath, err}
 		}
 		db.Exec(`UPDATE meta SET value = ? WHERE key = 'totals'`, st.totals())
 	}
 	return finished(start, st), nil
+}
+
+// repoSize is the repo's share of the cache's size on disk: the sizes of
+// the distinct blobs its snapshots link, 0 for a damaged repo.
+func repoSize(tx *sqlx.Tx, id int64) (int64, error) {
+	var size int64
+	err := tx.Get(&size, `SELECT CASE WHEN (SELECT damaged FROM repos WHERE id = ?1) = 1 THEN 0 ELSE
+		coalesce((SELECT sum(b.size) FROM blobs b WHERE b.id IN
+			(SELECT f.blob FROM revisions v CROSS JOIN files f ON f.revision = v.id WHERE v.repo = ?1)), 0) END`, id)
+	return size, err
 }
 
 // finished stamps the sync's duration.

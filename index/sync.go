@@ -291,9 +291,10 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 	if err := db.Get(&st.Rescanned, `SELECT count(*) FROM repos`); err != nil {
 		return st, &IndexError{dbPath, err}
 	}
-	if opts.Summary {
-		// Without a shared store the writer has summed the sizes as it went,
-		// which spares the join over every file; the rest are row counts.
+	// The summary is kept in the index for later syncs. Without a shared
+	// store the writer has summed the sizes as it went, which spares the
+	// join over every file; the rest are row counts.
+	if !walker.Store() || opts.Summary {
 		var err error
 		if walker.Store() {
 			err = counts(db, &st)

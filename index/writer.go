@@ -166,7 +166,7 @@ func (w *writer) repo(r *cache.Repo) error {
 		}
 	}
 	if !r.Damaged() {
-		w.sizeOnDisk += linkedSize(r)
+		w.sizeOnDisk += writtenSize(r)
 	}
 	for _, ref := range r.Refs {
 		var rev any
@@ -189,9 +189,9 @@ func (w *writer) repo(r *cache.Repo) error {
 	return err
 }
 
-// linkedSize is the repo's size on disk as huggingface_hub counts it: the
-// sizes of the distinct blobs its snapshots link.
-func linkedSize(r *cache.Repo) int64 {
+// writtenSize is the repo's size on disk as huggingface_hub counts it:
+// the sizes of the distinct blobs its snapshots link.
+func writtenSize(r *cache.Repo) int64 {
 	seen := make([]bool, len(r.Blobs))
 	var size int64
 	for _, v := range r.Revisions {
@@ -273,6 +273,22 @@ func (w *writer) blob(rid int64, b cache.Blob) (int64, error) {
 		w.external[b.Path] = blobRow{id, b.Kind}
 	}
 	return id, nil
+}
+
+// flushPending writes the interrupted downloads of entries that are not
+// repos, held back until every repo row exists.
+func (w *writer) flushPending() error {
+	for _, in := range w.pending {
+		var rid any
+		if id, ok := w.repoIDs[in.Entry]; ok {
+			rid = id
+		}
+		if _, err := w.exec("incomplete", in.Path, in.Entry, rid, in.Stat.Size, in.Stat.Mtime.Float()); err != nil {
+			return err
+		}
+	}
+	w.pending = nil
+	return nil
 }
 
 // finish writes the interrupted downloads of non-repo entries and the meta
