@@ -41,9 +41,10 @@ type Listing struct {
 }
 
 // LoadEntries reads every repo (or revision) from the index in the default
-// order: by cache id, byte-wise, then commit hash. It returns the database
-// error, if any.
-func LoadEntries(db *sqlx.DB, revisions bool) (*Listing, error) {
+// order: by cache id, byte-wise, then commit hash; allocated bytes only
+// when usage is set (they cost a second pass over every file). It returns
+// the database error, if any.
+func LoadEntries(db *sqlx.DB, revisions, usage bool) (*Listing, error) {
 	l := &Listing{Revisions: revisions}
 	type row struct {
 		Repo         int64   `db:"repo"`
@@ -69,6 +70,9 @@ func LoadEntries(db *sqlx.DB, revisions bool) (*Listing, error) {
 		q = `SELECT u.repo, u.cache_id, u.repo_id, u.repo_type, u.repo_path, v.size_on_disk, v.usage, v.nb_files,
 			u.last_accessed, v.last_modified, v.refs, u.damaged, 1 AS nb_revisions, v.commit_hash, v.snapshot_path
 			FROM revision_usage v JOIN repo_usage u ON u.repo = v.repo`
+	}
+	if !usage {
+		q = strings.Replace(strings.Replace(q, " v.usage,", " 0 AS usage,", 1), " usage, nb_files,", " 0 AS usage, nb_files,", 1)
 	}
 	if err := db.Select(&rows, q); err != nil {
 		return nil, err

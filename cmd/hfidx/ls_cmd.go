@@ -63,7 +63,8 @@ func (c *lsCmd) Run(a *app) error {
 		return err
 	}
 	defer db.Close()
-	l, err := query.LoadEntries(db, c.Revisions)
+	// Allocated bytes are read only when some output shows them.
+	l, err := query.LoadEntries(db, c.Revisions, c.Usage || a.Format != "table")
 	if err != nil {
 		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
 	}
