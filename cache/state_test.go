@@ -48,12 +48,15 @@ func TestCheckSeesChanges(t *testing.T) {
 	os.Symlink("../../../blobs/aaaa", filepath.Join(repo, "snapshots", commit, "sub", "f"))
 	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644)
 	os.WriteFile(filepath.Join(repo, "blobs", "x.incomplete"), []byte("p"), 0o644)
-	w := NewWalker(root, Options{RacyWindow: time.Millisecond})
-	time.Sleep(5 * time.Millisecond)
+	// The racy window is longer than any kernel's timestamp tick, and each
+	// scan waits it out: the change that follows a scan then always moves
+	// the times the scan recorded.
+	const window = 50 * time.Millisecond
+	w := NewWalker(root, Options{RacyWindow: window})
 	scan := func() *State {
+		time.Sleep(window + 10*time.Millisecond)
 		des, _ := w.Entries()
 		st := w.Entry(des[0]).Repo.State
-		time.Sleep(5 * time.Millisecond)
 		return &st
 	}
 	st := scan()
