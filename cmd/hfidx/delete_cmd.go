@@ -59,6 +59,11 @@ func (c *deleteCmd) Run(a *app) error {
 	if err := a.formatIn("table", "text", "json"); err != nil {
 		return err
 	}
+	if !c.DryRun {
+		if err := finishInterrupted(a); err != nil {
+			return err
+		}
+	}
 	if len(c.Targets) == 0 {
 		return c.interactive(a)
 	}
@@ -81,15 +86,6 @@ func (c *deleteCmd) Run(a *app) error {
 			targets = append(targets, t)
 		} else {
 			unknown = append(unknown, r)
-		}
-	}
-	if !c.DryRun {
-		root, dbPath, err := a.indexPath()
-		if err != nil {
-			return err
-		}
-		if err := finishPending(a, root, dbPath); err != nil {
-			return err
 		}
 	}
 	db, _, err := a.openIndex()
@@ -155,43 +151,12 @@ func (c *deleteCmd) planAndRun(a *app, db *sqlx.DB, sel *query.Selection) error 
 // execute re-plans on a fresh index (the cache may have changed since the
 // plan was shown), then runs the plan once and updates the index.
 func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *query.Plan) error {
-	_, dbPath, _, err := a.sync()
+	plan, res, lost, execErr, err := runPlan(a, root, sel, shown, cache.Deletion{Wait: c.Wait})
 	if err != nil {
 		return err
 	}
-	db, err := schema.OpenReadOnly(dbPath)
-	if err != nil {
-		return indexFailure(dbPath, err)
-	}
-	plan, err := query.MakePlan(db, sel)
-	db.Close()
-	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
-	}
-	if extra := newPaths(shown, plan); len(extra) > 0 {
-		fmt.Fprintln(a.stderr, "The cache changed since the plan was made; it would now also remove:")
-		for _, p := range extra {
-			fmt.Fprintf(a.stderr, "  - %s\n", p)
-		}
-		writePlan(a.stderr, plan)
-		return &cliError{code: exitChanged, msg: "nothing was deleted: the plan changed", hint: "review the new plan and run the command again"}
-	}
-	d := &cache.Deletion{Root: root, Repos: plan.Repos, Snapshots: plan.Snapshots, Refs: plan.Refs, Blobs: plan.Blobs,
-		Files: plan.Files, Payloads: plan.Payloads, Wait: c.Wait}
-	done, err := recordPending(dbPath, root, plan.Blobs)
-	if err != nil {
-		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
-	}
-	res, execErr := d.Execute()
-	if execErr == nil {
-		done()
-	}
-	// The index is brought up to date whatever happened.
-	if _, err := index.Sync(root, dbPath, index.Options{Jobs: a.Jobs}); err != nil && execErr == nil {
-		execErr = err
-	}
 	out := summarize(plan, &res)
-	out.Lost = lostLinks(a, root, &res)
+	out.Lost = lost
 	if a.Format == "json" {
 		if err := writeJSON(a, out); err != nil {
 			return err
@@ -225,6 +190,54 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 			hint: "run again when the download is done, or pass --wait"}
 	}
 	return nil
+}
+
+// runPlan executes a plan the user has seen, for delete and prune: it
+// re-plans sel on a fresh index and refuses (exit 3) when the new plan
+// removes more than shown; records the plan's blobs beside the index so
+// that an interrupted run is finished by the next delete; runs the
+// executor with the options of d (its paths come from the plan); brings
+// the index up to date whatever happened; and looks for links a
+// concurrent download made to removed blobs. err is a failure before
+// anything was removed; execErr one of the executor or the final sync.
+func runPlan(a *app, root string, sel *query.Selection, shown *query.Plan, d cache.Deletion) (
+	plan *query.Plan, res cache.DeleteResult, lost []cache.LostLink, execErr, err error) {
+	_, dbPath, _, err := a.sync()
+	if err != nil {
+		return nil, res, nil, nil, err
+	}
+	db, err := schema.OpenReadOnly(dbPath)
+	if err != nil {
+		return nil, res, nil, nil, indexFailure(dbPath, err)
+	}
+	plan, err = query.MakePlan(db, sel)
+	db.Close()
+	if err != nil {
+		return nil, res, nil, nil, failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+	}
+	if extra := newPaths(shown, plan); len(extra) > 0 {
+		fmt.Fprintln(a.stderr, "The cache changed since the plan was made; it would now also remove:")
+		for _, p := range extra {
+			fmt.Fprintf(a.stderr, "  - %s\n", p)
+		}
+		writePlan(a.stderr, plan)
+		return nil, res, nil, nil, &cliError{code: exitChanged, msg: "nothing was deleted: the plan changed", hint: "review the new plan and run the command again"}
+	}
+	d.Root, d.Repos, d.Snapshots, d.Refs, d.Blobs = root, plan.Repos, plan.Snapshots, plan.Refs, plan.Blobs
+	d.Files, d.Payloads = plan.Files, plan.Payloads
+	done, err := recordPending(dbPath, root, plan.Blobs)
+	if err != nil {
+		return nil, res, nil, nil, failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
+	}
+	res, execErr = d.Execute()
+	if execErr == nil {
+		done()
+	}
+	// The index is brought up to date whatever happened.
+	if _, err := index.Sync(root, dbPath, index.Options{Jobs: a.Jobs}); err != nil && execErr == nil {
+		execErr = err
+	}
+	return plan, res, lostLinks(a, root, &res), execErr, nil
 }
 
 // summarize measures what was freed: each removed blob file's own size,

@@ -60,6 +60,16 @@ func recordPending(dbPath, root string, blobs []string) (done func(), err error)
 	return func() { os.Remove(p) }, nil
 }
 
+// finishInterrupted finishes, before a real delete or prune plans anything,
+// what an interrupted one left of the cache in use (see finishPending).
+func finishInterrupted(a *app) error {
+	root, dbPath, err := a.indexPath()
+	if err != nil {
+		return err
+	}
+	return finishPending(a, root, dbPath)
+}
+
 // finishPending finishes what an interrupted delete of this cache left:
 // the blobs its record names (each re-checked by the executor just before
 // it goes, so a blob some snapshot links again is kept) and any repo

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"github.com/hfidx/hfidx/cache"
-	"github.com/hfidx/hfidx/index"
 	"github.com/hfidx/hfidx/query"
-	"github.com/hfidx/hfidx/schema"
 )
 
 type pruneCmd struct {
@@ -26,6 +24,7 @@ type pruneOutput struct {
 	DryRun bool                `json:"dry_run"`
 	Result *cache.DeleteResult `json:"result,omitempty"`
 	Freed  int64               `json:"freed"`
+	Lost   []cache.LostLink    `json:"lost,omitempty"` // links a concurrent download made to removed blobs
 }
 
 // Run plans the prune once, prints it, asks, re-plans the same selection
@@ -41,6 +40,11 @@ func (c *pruneCmd) Run(a *app) error {
 	root, err := a.cacheDir()
 	if err != nil {
 		return err
+	}
+	if !c.DryRun {
+		if err := finishInterrupted(a); err != nil {
+			return err
+		}
 	}
 	db, _, err := a.openIndex()
 	if err != nil {
@@ -77,34 +81,13 @@ func (c *pruneCmd) Run(a *app) error {
 			return err
 		}
 	}
-	_, dbPath, _, err := a.sync()
+	plan, res, lost, execErr, err := runPlan(a, root, pr.Selection, pr.Plan,
+		cache.Deletion{Incomplete: pr.Incomplete, Leftovers: pr.Leftovers})
 	if err != nil {
 		return err
 	}
-	db, err = schema.OpenReadOnly(dbPath)
-	if err != nil {
-		return indexFailure(dbPath, err)
-	}
-	plan, err := query.MakePlan(db, pr.Selection)
-	db.Close()
-	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
-	}
-	if extra := newPaths(pr.Plan, plan); len(extra) > 0 {
-		fmt.Fprintln(a.stderr, "The cache changed since the plan was made; it would now also remove:")
-		for _, p := range extra {
-			fmt.Fprintf(a.stderr, "  - %s\n", p)
-		}
-		return &cliError{code: exitChanged, msg: "nothing was deleted: the plan changed", hint: "review the new plan and run the command again"}
-	}
-	d := &cache.Deletion{Root: root, Repos: plan.Repos, Snapshots: plan.Snapshots, Refs: plan.Refs, Blobs: plan.Blobs,
-		Payloads: plan.Payloads, Incomplete: pr.Incomplete, Leftovers: pr.Leftovers}
-	res, execErr := d.Execute()
-	if _, err := index.Sync(root, dbPath, index.Options{Jobs: a.Jobs}); err != nil && execErr == nil {
-		execErr = err
-	}
 	sum := summarize(plan, &res)
-	out.Result, out.Freed, out.DryRun = &res, sum.Freed, false
+	out.Result, out.Freed, out.DryRun, out.Lost = &res, sum.Freed, false, lost
 	counts := map[string]int{}
 	for _, r := range res.Removed {
 		counts[r.Kind]++
