@@ -10,18 +10,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// fillSys completes what os.Stat gives with the raw stat(2) fields; the
+// mode and size stay as the os package reported them.
 func fillSys(s *Stat, fi fs.FileInfo) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return
 	}
-	s.Atime = Timespec{st.Atim.Sec, st.Atim.Nsec}
-	s.Mtime = Timespec{st.Mtim.Sec, st.Mtim.Nsec}
-	s.Ctime = Timespec{st.Ctim.Sec, st.Ctim.Nsec}
-	s.Dev = uint64(st.Dev)
-	s.Ino = st.Ino
-	s.Nlink = uint64(st.Nlink)
-	s.Usage = st.Blocks * 512
+	raw := statOfSys(st)
+	raw.Mode, raw.Size = s.Mode, s.Size
+	*s = raw
 }
 
 // openDirFlags make opening a folder fail on a symlink or a non-folder.

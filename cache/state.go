@@ -90,6 +90,28 @@ func dirSum(ds []DirStamp) uint64 {
 	return max(uint64(h), 1)
 }
 
+// foldersUnchanged stats the folders of a state through dir and tells
+// whether their times still give its DirSum; it returns the first
+// folder's stat.
+func foldersUnchanged(dir *dirHandle, st *State) (Stat, bool) {
+	var first Stat
+	if st.DirSum == 0 || len(st.Dirs) == 0 {
+		return first, false
+	}
+	stamps := make([]DirStamp, len(st.Dirs))
+	for i, d := range st.Dirs {
+		s, err := dir.statAt(d, false)
+		if err != nil || !s.Mode.IsDir() {
+			return first, false
+		}
+		if i == 0 {
+			first = s
+		}
+		stamps[i] = DirStamp{Rel: d, Mtime: s.Mtime.Nanos(), Ctime: s.Ctime.Nanos()}
+	}
+	return first, dirSum(stamps) == st.DirSum
+}
+
 // plain reports whether s can be written without quotes.
 func plain(s string) bool {
 	if s == "" || s[0] == '"' {
@@ -269,18 +291,8 @@ func (w *Walker) Check(folder string, st *State, skipBlobs bool) (*Refresh, bool
 	}
 	defer dir.close()
 	ref := &Refresh{}
-	h := newSum()
-	for i, d := range st.Dirs {
-		s, err := dir.statAt(d, false)
-		if err != nil || !s.Mode.IsDir() {
-			return nil, false
-		}
-		h.add(s.Mtime.Nanos(), s.Ctime.Nanos())
-		if i == 0 {
-			ref.Stat = s
-		}
-	}
-	if max(uint64(h), 1) != st.DirSum {
+	var ok bool
+	if ref.Stat, ok = foldersUnchanged(dir, st); !ok {
 		return nil, false
 	}
 	for _, r := range st.Refs {
@@ -364,19 +376,13 @@ func StoreState(stamps []DirStamp) State {
 // StoreUnchanged reports whether the folders of the shared store listed by
 // an earlier scan still have the same times.
 func (w *Walker) StoreUnchanged(st State) bool {
-	if st.DirSum == 0 || len(st.Dirs) == 0 {
+	dir, err := openDirHandle(filepath.Join(w.s.root, "blobs"))
+	if err != nil {
 		return false
 	}
-	base := filepath.Join(w.s.root, "blobs")
-	h := newSum()
-	for _, d := range st.Dirs {
-		s, err := statPath(filepath.Join(base, d), false)
-		if err != nil || !s.Mode.IsDir() {
-			return false
-		}
-		h.add(s.Mtime.Nanos(), s.Ctime.Nanos())
-	}
-	return max(uint64(h), 1) == st.DirSum
+	defer dir.close()
+	_, ok := foldersUnchanged(dir, &st)
+	return ok
 }
 
 // Lstat returns the Stat of path without following a final symlink.

@@ -64,15 +64,19 @@ func LoadEntries(db *sqlx.DB, revisions, usage bool) (*Listing, error) {
 		Snapshot     string  `db:"snapshot_path"`
 	}
 	var rows []row
-	q := `SELECT repo, cache_id, repo_id, repo_type, repo_path, size_on_disk, usage, nb_files, last_accessed, last_modified,
+	usageCol := "0 AS usage"
+	if usage {
+		usageCol = "usage"
+	}
+	q := `SELECT repo, cache_id, repo_id, repo_type, repo_path, size_on_disk, ` + usageCol + `, nb_files, last_accessed, last_modified,
 		refs, damaged, nb_revisions, '' AS commit_hash, '' AS snapshot_path FROM repo_usage`
 	if revisions {
-		q = `SELECT u.repo, u.cache_id, u.repo_id, u.repo_type, u.repo_path, v.size_on_disk, v.usage, v.nb_files,
+		if usage {
+			usageCol = "v.usage"
+		}
+		q = `SELECT u.repo, u.cache_id, u.repo_id, u.repo_type, u.repo_path, v.size_on_disk, ` + usageCol + `, v.nb_files,
 			u.last_accessed, v.last_modified, v.refs, u.damaged, 1 AS nb_revisions, v.commit_hash, v.snapshot_path
 			FROM revision_usage v JOIN repo_usage u ON u.repo = v.repo`
-	}
-	if !usage {
-		q = strings.Replace(strings.Replace(q, " v.usage,", " 0 AS usage,", 1), " usage, nb_files,", " 0 AS usage, nb_files,", 1)
 	}
 	if err := db.Select(&rows, q); err != nil {
 		return nil, err
