@@ -20,6 +20,7 @@ type writer struct {
 	local    map[string]blobRow // blob path -> row, for the repo being written
 	external map[string]blobRow // blob path -> row, for blobs linked from outside their repo
 	repoIDs  map[string]int64   // folder -> repos.id
+	payloads map[string]int64   // payload path -> payloads.id, for the payloads this writer inserted
 	pending  []cache.Incomplete
 	// cross are the repos a link joins to another repo or to a file outside
 	// any repo: an incremental sync cannot rewrite them alone.
@@ -60,7 +61,7 @@ func newWriter(db *sqlx.DB) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{tx: tx, stmt: map[string]*sql.Stmt{}, external: map[string]blobRow{}, repoIDs: map[string]int64{},
+	w := &writer{tx: tx, stmt: map[string]*sql.Stmt{}, external: map[string]blobRow{}, repoIDs: map[string]int64{}, payloads: map[string]int64{},
 		cross: map[int64]bool{}}
 	for k, q := range statements {
 		s, err := tx.Prepare(q)
@@ -102,7 +103,8 @@ func nullable(s string) any {
 }
 
 func (w *writer) payload(p cache.Payload) error {
-	_, err := w.exec("payload", p.Hash, p.Path, p.Stat.Size, p.Stat.Usage, p.Stat.Atime.Float(), p.Stat.Mtime.Float(), p.Manifest)
+	id, err := w.exec("payload", p.Hash, p.Path, p.Stat.Size, p.Stat.Usage, p.Stat.Atime.Float(), p.Stat.Mtime.Float(), p.Manifest)
+	w.payloads[p.Path] = id
 	return err
 }
 
@@ -252,7 +254,10 @@ func (w *writer) blob(rid int64, b cache.Blob) (int64, error) {
 		owner = nil
 	}
 	var payload any
-	if b.Payload != "" {
+	if id, ok := w.payloads[b.Payload]; ok {
+		payload = id
+	} else if b.Payload != "" {
+		// An incremental sync writes repos beside payloads it kept.
 		var id int64
 		switch err := w.stmt["payloadID"].QueryRow(b.Payload).Scan(&id); err {
 		case nil:
