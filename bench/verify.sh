@@ -7,7 +7,10 @@
 #   - hfidx verify --all, first run (no index: every file is read);
 #   - hfidx verify --all, second run (digests kept: nothing is read);
 #   - hfidx info, which starts the binary and opens the index: the floor
-#     under any second run.
+#     under any second run;
+#   - an empty Go program: the floor under any Go command on this machine.
+# `go test ./cmd/hfidx -bench Verify` measures both runs inside one
+# process, without the start of a new one.
 # With COLD=1 (needs root) it also drops the page cache before one more run
 # of each of the first two.
 # Usage: bench/verify.sh [SIZE_MIB] [RUNS]
@@ -72,6 +75,11 @@ first >/dev/null 2>&1
 t_second=$(measure second second)
 floor() { hfidx info; }
 t_floor=$(measure floor floor)
+mkdir -p "$work/empty"
+printf 'package main\n\nfunc main() {}\n' > "$work/empty/main.go"
+go build -o "$work/empty/empty" "$work/empty/main.go"
+empty() { "$work/empty/empty"; }
+t_empty=$(measure empty empty)
 hfidx verify --all --json > "$work/out.json" || { echo "verify failed" >&2; exit 1; }
 
 mib() { echo "$1 / 1048576" | bc -l; }
@@ -83,6 +91,8 @@ printf '%-34s %8.3f s  %8.1f MiB/s  (%.0f%% of sha256sum)\n' "hfidx verify --all
 printf '%-34s %8.3f s  (%.0f x faster than the first)\n' "hfidx verify --all, second run" "$t_second" \
   "$(echo "$t_first / $t_second" | bc -l)"
 printf '%-34s %8.3f s  (process start and opening the index: the floor of any run)\n' "hfidx info" "$t_floor"
+printf '%-34s %8.3f s  (start of any Go process; the first run takes %.0f x that)\n' "empty Go program" "$t_empty" \
+  "$(echo "$t_first / $t_empty" | bc -l)"
 
 if [ "${COLD:-}" = 1 ]; then
   drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
