@@ -50,6 +50,7 @@ type Revision struct {
 	Link  string // target when the folder is a symlink (not walked)
 	Stat  Stat
 	Files []File
+	id    int64 // a streaming scan's sink id
 }
 
 // FileKind says what a snapshot entry is on disk.

@@ -15,10 +15,23 @@ import (
 var direntBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // readDir lists dir, never through a symlink, sorted by name, with the
-// folder's own stat taken from the open folder before it is listed. On
-// Linux it reads the kernel's records directly: no poller registration,
-// and one small allocation per entry.
+// folder's own stat taken from the open folder before it is listed.
 func readDir(dir string) ([]fs.DirEntry, Stat, error) {
+	var out []fs.DirEntry
+	st, err := readDirFunc(dir, 0, func(_ Stat, des []fs.DirEntry) error {
+		out = des
+		return nil
+	})
+	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return out, st, err
+}
+
+// readDirFunc lists dir like readDir, in the order the file system gives,
+// handing the folder's stat and its entries to fn in batches of at most batch (all at once when
+// batch <= 0); a batch is reused once fn returns. An error of fn stops the
+// listing and is returned. On Linux it reads the kernel's records
+// directly: no poller registration, and one small allocation per entry.
+func readDirFunc(dir string, batch int, fn func(Stat, []fs.DirEntry) error) (Stat, error) {
 	var fd int
 	var err error
 	for {
@@ -28,12 +41,12 @@ func readDir(dir string) ([]fs.DirEntry, Stat, error) {
 		}
 	}
 	if err != nil {
-		return nil, Stat{}, &fs.PathError{Op: "open", Path: dir, Err: err}
+		return Stat{}, &fs.PathError{Op: "open", Path: dir, Err: err}
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
-		return nil, Stat{}, &fs.PathError{Op: "stat", Path: dir, Err: err}
+		return Stat{}, &fs.PathError{Op: "stat", Path: dir, Err: err}
 	}
 	self := statOfSys(&st)
 	bp := direntBufs.Get().(*[]byte)
@@ -46,7 +59,10 @@ func readDir(dir string) ([]fs.DirEntry, Stat, error) {
 			continue
 		}
 		if err != nil {
-			return out, self, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
+			if len(out) > 0 {
+				fn(self, out)
+			}
+			return self, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
 		}
 		if n <= 0 {
 			break
@@ -95,10 +111,21 @@ func readDir(dir string) ([]fs.DirEntry, Stat, error) {
 			}
 			e.dir = dir
 			out = append(out, e)
+			if batch > 0 && len(out) == batch {
+				if err := fn(self, out); err != nil {
+					return self, err
+				}
+				clear(out)
+				out = out[:0]
+			}
 		}
 	}
-	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return out, self, nil
+	if len(out) > 0 {
+		if err := fn(self, out); err != nil {
+			return self, err
+		}
+	}
+	return self, nil
 }
 
 // dirent is an entry readDir listed.

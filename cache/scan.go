@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -53,6 +54,11 @@ type Options struct {
 	// time granularity without its mtime moving, so its stamp is recorded
 	// as racy (always rescanned). 0 means DefaultRacyWindow.
 	RacyWindow time.Duration
+	// RepoBudget, when positive, is how many entries (files, blobs,
+	// warnings, markers, or the entries of one folder) a Walker holds in
+	// memory for one repo: past it, Entry gives the repo up as Big, for
+	// Stream. 0 holds every repo whole.
+	RepoBudget int
 }
 
 // DefaultRacyWindow covers the coarsest common timestamp granularity (FAT's
@@ -72,6 +78,9 @@ type Entry struct {
 	Repo       *Repo
 	Warnings   []Warning
 	Incomplete []Incomplete
+	// Big is set for a repo folder holding more than the walker's
+	// RepoBudget: Repo is nil, and Walker.Stream scans it.
+	Big bool
 }
 
 // Walker scans the entries of one cache. Its methods may be called from
@@ -87,7 +96,7 @@ func NewWalker(root string, opts Options) *Walker {
 	if racy <= 0 {
 		racy = DefaultRacyWindow
 	}
-	return &Walker{s: &scanner{root: root, store: IsStore(root), racy: racy}}
+	return &Walker{s: &scanner{root: root, store: IsStore(root), racy: racy, budget: opts.RepoBudget}}
 }
 
 // Store reports whether the cache has a marked shared blob store.
@@ -96,6 +105,9 @@ func (w *Walker) Store() bool { return w.s.store }
 // Entry scans one top-level entry of the cache.
 func (w *Walker) Entry(e fs.DirEntry) Entry {
 	r, ws, inc := w.s.entry(e)
+	if r == bigRepo {
+		return Entry{Name: e.Name(), Big: true}
+	}
 	return Entry{Name: e.Name(), Repo: r, Warnings: ws, Incomplete: inc}
 }
 
@@ -250,9 +262,10 @@ type statResult struct {
 }
 
 type scanner struct {
-	root  string
-	store bool
-	racy  time.Duration
+	root   string
+	store  bool
+	racy   time.Duration
+	budget int // Options.RepoBudget
 }
 
 func (s *scanner) rel(p string) string {
@@ -363,24 +376,48 @@ func (s *scanner) incompleteFile(entry, dir string, d fs.DirEntry) (Incomplete, 
 // repoScan holds the state of one repo's scan.
 type repoScan struct {
 	*scanner
-	r      *Repo
-	blobs  map[string]int        // blob path -> index in r.Blobs
-	memo   map[string]statResult // follow() results
-	blobsD string                // <repo>/blobs
-	dirs   []DirStamp            // folders listed, for the repo's State
-	refRaw []RefStamp            // ref files read, for the repo's State
+	// sink, when set, receives the repo as it is found (Walker.Stream);
+	// the Repo then keeps only its revisions' and refs' headers.
+	sink    RepoSink
+	rev     int64 // the sink's id of the revision being walked
+	budget  int   // the scanner's, or 0 when streaming
+	held    int   // entries held in memory, against the budget
+	damaged bool  // a damaging warning was passed to the sink
+	r       *Repo
+	blobs   map[string]int        // blob path -> index in r.Blobs
+	memo    map[string]statResult // follow() results
+	blobsD  string                // <repo>/blobs
+	dirs    []DirStamp            // folders listed, for the repo's State
+	refRaw  []RefStamp            // ref files read, for the repo's State
 }
 
+// bigRepo stands for a repo given up because it holds more than the
+// scanner's budget.
+var bigRepo = &Repo{}
+
 func (s *scanner) repo(name, path string, typ RepoType, id string) *Repo {
-	return s.scanRepo(name, path, typ, id).r
+	rs := s.scanRepo(name, path, typ, id)
+	if rs == nil {
+		return bigRepo
+	}
+	return rs.r
 }
 
 // scanRepo scans one repo folder and returns the scan, with the stamps of
-// the folders it listed.
-func (s *scanner) scanRepo(name, path string, typ RepoType, id string) *repoScan {
+// the folders it listed, or nil when the repo holds more than the
+// scanner's budget.
+func (s *scanner) scanRepo(name, path string, typ RepoType, id string) (scan *repoScan) {
 	r := &Repo{Folder: name, Path: path, Type: typ, ID: id}
 	rs := &repoScan{scanner: s, r: r, blobs: map[string]int{}, memo: map[string]statResult{},
-		blobsD: filepath.Join(path, "blobs")}
+		blobsD: filepath.Join(path, "blobs"), budget: s.budget}
+	defer func() {
+		if v := recover(); v != nil {
+			if v != errBig {
+				panic(v)
+			}
+			scan = nil
+		}
+	}()
 	rs.scan()
 	return rs
 }
@@ -390,22 +427,36 @@ func (rs *repoScan) scan() {
 	// The folder's stat comes from the open folder before it is listed:
 	// listing bumps its atime on relatime mounts, and the library reports
 	// the time from before its scan.
-	des, st, err := rs.readDir(path)
+	kinds := map[string]fs.FileMode{}
+	st, err := rs.list(path, func(_ Stat, des []fs.DirEntry) {
+		for _, d := range des {
+			switch d.Name() {
+			case "blobs", "snapshots", "refs", ".no_exist":
+				kinds[d.Name()] = d.Type()
+			}
+		}
+	})
+	if err == nil {
+		r.Stat = st
+	}
+	if rs.sink != nil {
+		rs.emit(rs.sink.Repo(r))
+	}
 	if err != nil {
 		rs.problem(path, "cannot list repo folder: %v", errText(err))
 		return
-	}
-	r.Stat = st
-	kinds := map[string]fs.FileMode{}
-	for _, d := range des {
-		kinds[d.Name()] = d.Type()
 	}
 	if m, ok := kinds["blobs"]; ok && m.IsDir() {
 		rs.blobEntries()
 	} else if ok && m&fs.ModeSymlink != 0 {
 		// The library's glob follows the link to list interrupted downloads.
 		inc, ws := s.incomplete(name, path)
-		r.Incomplete, r.Notes = inc, append(r.Notes, ws...)
+		for _, in := range inc {
+			rs.addIncomplete(in)
+		}
+		for _, w := range ws {
+			rs.keep(w, false)
+		}
 		rs.note(rs.blobsD, "blobs is not a directory; ignored")
 	} else if ok {
 		rs.note(rs.blobsD, "blobs is not a directory; ignored")
@@ -415,7 +466,9 @@ func (rs *repoScan) scan() {
 	if m, ok := kinds[".no_exist"]; ok && m.IsDir() {
 		rs.noExist(filepath.Join(path, ".no_exist"))
 	}
-	rs.stampFiles()
+	if rs.sink == nil {
+		rs.stampFiles()
+	}
 }
 
 // stampFiles records the stat of every blob and interrupted download in
@@ -450,27 +503,43 @@ func (rs *repoScan) stampFiles() {
 }
 
 func (rs *repoScan) problem(path, format string, args ...any) {
-	rs.r.Problems = append(rs.r.Problems, rs.warn(rs.r.Folder, path, format, args...))
+	rs.keep(rs.warn(rs.r.Folder, path, format, args...), true)
 }
 
 func (rs *repoScan) note(path, format string, args ...any) {
-	rs.r.Notes = append(rs.r.Notes, rs.warn(rs.r.Folder, path, format, args...))
+	rs.keep(rs.warn(rs.r.Folder, path, format, args...), false)
+}
+
+// keep records a warning about the repo, damaging or not.
+func (rs *repoScan) keep(w Warning, damaging bool) {
+	switch {
+	case rs.sink != nil:
+		rs.damaged = rs.damaged || damaging
+		rs.emit(rs.sink.Warning(w, damaging))
+	case damaging:
+		rs.spend(1)
+		rs.r.Problems = append(rs.r.Problems, w)
+	default:
+		rs.spend(1)
+		rs.r.Notes = append(rs.r.Notes, w)
+	}
 }
 
 // blobEntries records every entry of <repo>/blobs (orphans included) with
 // one stat each; interrupted downloads were collected separately.
 func (rs *repoScan) blobEntries() {
-	des, _, err := rs.readDir(rs.blobsD)
-	if err != nil {
+	if _, err := rs.list(rs.blobsD, rs.blobBatch); err != nil {
 		rs.note(rs.blobsD, "cannot list blobs: %v", errText(err))
-		return
 	}
+}
+
+func (rs *repoScan) blobBatch(_ Stat, des []fs.DirEntry) {
 	for _, d := range des {
 		if in, w, ok := rs.incompleteFile(rs.r.Folder, rs.blobsD, d); ok {
-			rs.r.Incomplete = append(rs.r.Incomplete, in)
+			rs.addIncomplete(in)
 			continue
 		} else if w != nil {
-			rs.r.Notes = append(rs.r.Notes, *w)
+			rs.keep(*w, false)
 			continue
 		}
 		if strings.HasSuffix(d.Name(), ".incomplete") {
@@ -488,10 +557,52 @@ func (rs *repoScan) blobEntries() {
 	}
 }
 
+// addIncomplete records an interrupted download of the repo.
+func (rs *repoScan) addIncomplete(in Incomplete) {
+	if rs.sink != nil {
+		rs.emit(rs.sink.Incomplete(in))
+		return
+	}
+	rs.spend(1)
+	rs.r.Incomplete = append(rs.r.Incomplete, in)
+}
+
+// sinkBlob is blob for a streaming scan: the sink remembers the blobs, and
+// the index returned is the sink's id.
+func (rs *repoScan) sinkBlob(p string, kind BlobKind) (int, statResult) {
+	id, missing, ok, err := rs.sink.KnownBlob(p)
+	rs.emit(err)
+	if ok {
+		if missing {
+			return int(id), statResult{err: fs.ErrNotExist}
+		}
+		// Only a stat that is not a folder's matters to the callers.
+		return int(id), statResult{final: p}
+	}
+	res := rs.follow(p)
+	b := Blob{Path: p, Kind: kind, Stat: res.stat}
+	switch {
+	case res.err != nil && (kind != BlobEntry || res.final == p):
+		return -1, res
+	case res.err != nil:
+		b.Missing = true
+	case res.stat.Mode.IsDir():
+		return -1, res
+	case rs.isPayload(res.final):
+		b.Payload = res.final
+	}
+	id, err = rs.sink.Blob(b)
+	rs.emit(err)
+	return int(id), res
+}
+
 // blob returns the index of the blob at path p, stat'ing it (through its
 // links) the first time. ok is false when the chain is broken; the blob is
 // then recorded as Missing when it is an entry of blobs/.
 func (rs *repoScan) blob(p string, kind BlobKind) (int, statResult) {
+	if rs.sink != nil {
+		return rs.sinkBlob(p, kind)
+	}
 	if i, ok := rs.blobs[p]; ok {
 		b := rs.r.Blobs[i]
 		if b.Missing {
@@ -513,6 +624,7 @@ func (rs *repoScan) blob(p string, kind BlobKind) (int, statResult) {
 	case rs.isPayload(res.final):
 		b.Payload = res.final
 	}
+	rs.spend(1)
 	rs.r.Blobs = append(rs.r.Blobs, b)
 	rs.blobs[p] = len(rs.r.Blobs) - 1
 	return len(rs.r.Blobs) - 1, res
@@ -527,7 +639,7 @@ func (rs *repoScan) follow(p string) statResult {
 	res := followPath(p)
 	// Entries of the repo's own blobs/ are remembered by blob() already;
 	// the memo is for targets elsewhere, which several links may share.
-	if filepath.Dir(p) != rs.blobsD {
+	if filepath.Dir(p) != rs.blobsD && rs.sink == nil {
 		rs.memo[p] = res
 	}
 	return res
@@ -591,64 +703,117 @@ func (rs *repoScan) snapshots(kinds map[string]fs.FileMode) {
 		rs.problem(dir, "snapshots is not a directory")
 		return
 	}
-	des, _, err := rs.readDir(dir)
+	_, err := rs.list(dir, func(_ Stat, des []fs.DirEntry) {
+		for _, d := range des {
+			rs.snapshotEntry(dir, d)
+		}
+	})
 	if err != nil {
 		rs.problem(dir, "cannot list snapshots: %v", errText(err))
-		return
-	}
-	for _, d := range des {
-		name := d.Name()
-		if osHelperFiles[name] {
-			continue
-		}
-		p := filepath.Join(dir, name)
-		if d.IsDir() {
-			// The common case: list it, its times from the open folder. If
-			// that fails (or it is no longer a folder), the lstat below says
-			// what it is.
-			if des, st, err := rs.readDir(p); err == nil {
-				rev := Revision{Hash: name, Path: p, Stat: st}
-				rev.Files = rs.walkEntries(p, "", des, nil)
-				rs.r.Revisions = append(rs.r.Revisions, rev)
-				continue
-			}
-		}
-		st, err := lstat(p)
-		if err != nil {
-			rs.problem(p, "cannot stat revision folder: %v", errText(err))
-			continue
-		}
-		switch {
-		case st.Mode.IsDir():
-			rev := Revision{Hash: name, Path: p, Stat: st}
-			rev.Files = rs.walkRevision(p, "", nil)
-			rs.r.Revisions = append(rs.r.Revisions, rev)
-		case st.Mode&fs.ModeSymlink != 0:
-			t, _ := os.Readlink(p)
-			rs.r.Revisions = append(rs.r.Revisions, Revision{Hash: name, Path: p, Link: t, Stat: st})
-			if _, err := os.Stat(p); err != nil {
-				rs.problem(p, "revision folder is a dangling symlink to %s", t)
-			} else {
-				rs.problem(p, "revision folder is a symlink to %s; not followed", t)
-			}
-		case st.Mode.IsRegular():
-			rs.problem(p, "snapshots folder corrupted: found a file")
-		default:
-			rs.problem(p, "snapshots folder corrupted: found a %s", kindName(st.Mode))
-		}
 	}
 	sort.Slice(rs.r.Revisions, func(i, j int) bool { return rs.r.Revisions[i].Hash < rs.r.Revisions[j].Hash })
+}
+
+// snapshotEntry records one entry of snapshots/: a revision folder with
+// its files, or what it is instead.
+func (rs *repoScan) snapshotEntry(dir string, d fs.DirEntry) {
+	name := d.Name()
+	if osHelperFiles[name] {
+		return
+	}
+	p := filepath.Join(dir, name)
+	// The common case: list it, its times from the open folder. If that
+	// fails (or it is no longer a folder), the lstat below says what it is.
+	if d.IsDir() && rs.revisionDir(name, p) {
+		return
+	}
+	st, err := lstat(p)
+	if err != nil {
+		rs.problem(p, "cannot stat revision folder: %v", errText(err))
+		return
+	}
+	switch {
+	case st.Mode.IsDir():
+		rs.startRevision(Revision{Hash: name, Path: p, Stat: st})
+		files := rs.walkRevision(p, "", nil)
+		if rs.sink == nil {
+			rs.r.Revisions[len(rs.r.Revisions)-1].Files = files
+		}
+	case st.Mode&fs.ModeSymlink != 0:
+		t, _ := os.Readlink(p)
+		rs.startRevision(Revision{Hash: name, Path: p, Link: t, Stat: st})
+		if _, err := os.Stat(p); err != nil {
+			rs.problem(p, "revision folder is a dangling symlink to %s", t)
+		} else {
+			rs.problem(p, "revision folder is a symlink to %s; not followed", t)
+		}
+	case st.Mode.IsRegular():
+		rs.problem(p, "snapshots folder corrupted: found a file")
+	default:
+		rs.problem(p, "snapshots folder corrupted: found a %s", kindName(st.Mode))
+	}
+}
+
+// revisionDir lists the revision folder p and records it with its files,
+// its stat taken from the open folder. It returns false, recording
+// nothing, when p cannot be listed.
+func (rs *repoScan) revisionDir(name, p string) bool {
+	rev := Revision{Hash: name, Path: p}
+	started := false
+	var files []File
+	st, err := rs.list(p, func(st Stat, des []fs.DirEntry) {
+		if !started {
+			rev.Stat, started = st, true
+			rs.startRevision(rev)
+		}
+		files = rs.walkEntries(p, "", des, files)
+	})
+	if !started {
+		if err != nil {
+			return false
+		}
+		rev.Stat = st
+		rs.startRevision(rev)
+	} else if err != nil {
+		rs.problem(p, "cannot list folder: %v", errText(err))
+	}
+	if rs.sink == nil {
+		rs.r.Revisions[len(rs.r.Revisions)-1].Files = files
+	}
+	return true
+}
+
+// startRevision records a revision, before its files: a streaming scan
+// passes it to the sink and keeps its id for the files that follow.
+func (rs *repoScan) startRevision(rev Revision) {
+	if rs.sink != nil {
+		id, err := rs.sink.Revision(rev)
+		rs.emit(err)
+		rev.id, rs.rev = id, id
+	}
+	rs.r.Revisions = append(rs.r.Revisions, rev)
+}
+
+// addFile records a file of the current revision.
+func (rs *repoScan) addFile(files []File, f File) []File {
+	if rs.sink != nil {
+		rs.emit(rs.sink.File(rs.rev, f))
+		return files
+	}
+	rs.spend(1)
+	return append(files, f)
 }
 
 // walkRevision lists one folder of a revision and its sub-folders (never
 // through a symlink).
 func (rs *repoScan) walkRevision(dir, rel string, files []File) []File {
-	des, _, err := rs.readDir(dir)
+	_, err := rs.list(dir, func(_ Stat, des []fs.DirEntry) {
+		files = rs.walkEntries(dir, rel, des, files)
+	})
 	if err != nil {
 		rs.problem(dir, "cannot list folder: %v", errText(err))
-		return files
 	}
-	return rs.walkEntries(dir, rel, des, files)
+	return files
 }
 
 // walkEntries records the entries of one folder of a revision, already
@@ -665,7 +830,7 @@ func (rs *repoScan) walkEntries(dir, rel string, des []fs.DirEntry, files []File
 			files = rs.walkRevision(p, relp, files)
 		case t&fs.ModeSymlink != 0:
 			if f, ok := rs.linkFile(p, relp); ok {
-				files = append(files, f)
+				files = rs.addFile(files, f)
 			}
 		case t.IsRegular():
 			i, res := rs.blob(p, BlobCopy)
@@ -673,7 +838,7 @@ func (rs *repoScan) walkEntries(dir, rel string, des []fs.DirEntry, files []File
 				rs.problem(p, "cannot stat file: %v", errText(res.err))
 				continue
 			}
-			files = append(files, File{RelPath: relp, Path: p, Kind: FileCopy, Blob: i})
+			files = rs.addFile(files, File{RelPath: relp, Path: p, Kind: FileCopy, Blob: i})
 		default:
 			i, res := rs.blob(p, BlobCopy)
 			if res.err != nil {
@@ -681,7 +846,7 @@ func (rs *repoScan) walkEntries(dir, rel string, des []fs.DirEntry, files []File
 				continue
 			}
 			rs.note(p, "a %s inside a snapshot; counted as a file, never read", kindName(res.stat.Mode))
-			files = append(files, File{RelPath: relp, Path: p, Kind: FileSpecial, Blob: i})
+			files = rs.addFile(files, File{RelPath: relp, Path: p, Kind: FileSpecial, Blob: i})
 		}
 	}
 	return files
@@ -740,35 +905,41 @@ func (rs *repoScan) linkFile(p, relp string) (File, bool) {
 // noExist records the `.no_exist/<commit>/<path>` markers, never through
 // a symlinked folder.
 func (rs *repoScan) noExist(dir string) {
-	commits, _, err := rs.readDir(dir)
-	if err != nil {
-		rs.note(dir, "cannot list .no_exist: %v", errText(err))
-		return
-	}
 	var walk func(commit, d, rel string)
 	walk = func(commit, d, rel string) {
-		des, _, err := rs.readDir(d)
+		_, err := rs.list(d, func(_ Stat, des []fs.DirEntry) {
+			for _, e := range des {
+				p := filepath.Join(d, e.Name())
+				relp := e.Name()
+				if rel != "" {
+					relp = rel + "/" + e.Name()
+				}
+				if e.IsDir() {
+					walk(commit, p, relp)
+					continue
+				}
+				n := NoExist{Commit: commit, RelPath: relp, Path: p}
+				if rs.sink != nil {
+					rs.emit(rs.sink.NoExist(n))
+					continue
+				}
+				rs.spend(1)
+				rs.r.NoExist = append(rs.r.NoExist, n)
+			}
+		})
 		if err != nil {
 			rs.note(d, "cannot list folder: %v", errText(err))
-			return
-		}
-		for _, e := range des {
-			p := filepath.Join(d, e.Name())
-			relp := e.Name()
-			if rel != "" {
-				relp = rel + "/" + e.Name()
-			}
-			if e.IsDir() {
-				walk(commit, p, relp)
-				continue
-			}
-			rs.r.NoExist = append(rs.r.NoExist, NoExist{Commit: commit, RelPath: relp, Path: p})
 		}
 	}
-	for _, c := range commits {
-		if c.IsDir() {
-			walk(c.Name(), filepath.Join(dir, c.Name()), "")
+	_, err := rs.list(dir, func(_ Stat, commits []fs.DirEntry) {
+		for _, c := range commits {
+			if c.IsDir() {
+				walk(c.Name(), filepath.Join(dir, c.Name()), "")
+			}
 		}
+	})
+	if err != nil {
+		rs.note(dir, "cannot list .no_exist: %v", errText(err))
 	}
 }
 
@@ -848,6 +1019,7 @@ func (rs *repoScan) walkRefs(dir, rel string) {
 		}
 		target, ok := rs.readRef(p, relp)
 		if ok {
+			rs.spend(1)
 			rs.r.Refs = append(rs.r.Refs, Ref{Name: relp, Path: p, Target: target})
 		}
 	}
@@ -923,13 +1095,49 @@ func (s *scanner) scanStore(emit func(Payload), warn func(Warning)) []DirStamp {
 	return stamps
 }
 
-// readDir lists a folder of the repo and records its stamp.
+// readDir lists a folder of the repo and records its stamp. Past the
+// scanner's budget it gives the repo up, not waiting for the end of the
+// folder.
 func (rs *repoScan) readDir(dir string) ([]fs.DirEntry, Stat, error) {
-	des, st, err := readDir(dir)
+	var des []fs.DirEntry
+	var st Stat
+	var err error
+	if rs.budget > 0 {
+		st, err = readDirFunc(dir, streamBatch, func(_ Stat, batch []fs.DirEntry) error {
+			if rs.held+len(des)+len(batch) > rs.budget {
+				return errBig
+			}
+			des = append(des, batch...)
+			return nil
+		})
+		if err == errBig {
+			panic(errBig)
+		}
+		slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	} else {
+		des, st, err = readDir(dir)
+	}
 	if err == nil {
 		rs.dirs = append(rs.dirs, rs.stamp(rs.relTo(dir), st))
 	}
 	return des, st, err
+}
+
+// list reads a folder of the repo and hands its entries to fn: sorted, in
+// one batch and with the folder's stamp recorded (readDir), or in batches
+// as the file system gives them when the scan streams to a sink.
+func (rs *repoScan) list(dir string, fn func(Stat, []fs.DirEntry)) (Stat, error) {
+	if rs.sink != nil {
+		return readDirFunc(dir, streamBatch, func(st Stat, des []fs.DirEntry) error {
+			fn(st, des)
+			return nil
+		})
+	}
+	des, st, err := rs.readDir(dir)
+	if err == nil {
+		fn(st, des)
+	}
+	return st, err
 }
 
 // relTo returns p relative to the repo folder, "" for the folder itself.

@@ -49,6 +49,42 @@ func readDir(dir string) ([]fs.DirEntry, Stat, error) {
 	return des, statOf(fi), err
 }
 
+// readDirFunc lists dir like readDir, in the order the file system gives,
+// handing the folder's stat and its entries to fn in batches of at most batch (all at once when
+// batch <= 0). An error of fn stops the listing and is returned.
+func readDirFunc(dir string, batch int, fn func(Stat, []fs.DirEntry) error) (Stat, error) {
+	f, err := os.OpenFile(dir, os.O_RDONLY|openDirFlags, 0)
+	if err != nil {
+		return Stat{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Stat{}, err
+	}
+	if !fi.IsDir() {
+		return Stat{}, syscall.ENOTDIR
+	}
+	n := batch
+	if n <= 0 {
+		n = -1
+	}
+	for {
+		des, err := f.ReadDir(n)
+		if len(des) > 0 {
+			if ferr := fn(statOf(fi), des); ferr != nil {
+				return statOf(fi), ferr
+			}
+		}
+		if err == io.EOF || (n < 0 && err == nil) {
+			return statOf(fi), nil
+		}
+		if err != nil {
+			return statOf(fi), err
+		}
+	}
+}
+
 // readHead reads at most limit bytes from the start of the file at path.
 func readHead(path string, limit int) ([]byte, error) {
 	f, err := os.Open(path)

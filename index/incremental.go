@@ -90,7 +90,7 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 	if meta["cache_dir"] != root {
 		return st, errors.New("the index is of another cache folder")
 	}
-	walker := cache.NewWalker(root, cache.Options{Jobs: opts.Jobs, RacyWindow: opts.RacyWindow})
+	walker := opts.walker(root)
 	if boolText(walker.Store()) != meta["store"] {
 		return st, errors.New("the shared blob store appeared or went")
 	}
@@ -225,7 +225,7 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 				st.Rescanned++
 				return nil
 			}
-			changed = changed || o.entry.Repo != nil || k != nil
+			changed = changed || o.entry.Repo != nil || o.entry.Big || k != nil
 			if k != nil {
 				if k.Cross {
 					return fmt.Errorf("%s, linked with another repo, changed", name)
@@ -240,10 +240,16 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 			if r := o.entry.Repo; r != nil && !r.Damaged() {
 				delta += writtenSize(r)
 			}
-			if o.entry.Repo != nil {
+			if o.entry.Repo != nil || o.entry.Big {
 				st.Rescanned++
 			}
-			if err := h.Entry(o.entry); err != nil {
+			if o.entry.Big {
+				size, err := w.stream(walker, o.entry)
+				if err != nil {
+					return err
+				}
+				delta += size
+			} else if err := h.Entry(o.entry); err != nil {
 				return err
 			}
 			if len(w.cross) > 0 {

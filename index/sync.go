@@ -86,6 +86,10 @@ type Options struct {
 	SkipBlobStats bool
 	// RacyWindow is passed to the scan (see cache.Options).
 	RacyWindow time.Duration
+	// RepoBudget is how many entries of one repo the scan holds in memory
+	// before it streams the repo into the index instead (see
+	// cache.Options); 0 means cache.DefaultRepoBudget.
+	RepoBudget int
 	// Summary fills the counts and sizes of Stats from the index written;
 	// without it only the sync's own figures are set.
 	Summary bool
@@ -237,7 +241,7 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 	if err != nil {
 		return st, &IndexError{dbPath, err}
 	}
-	walker := cache.NewWalker(root, cache.Options{Jobs: opts.Jobs, RacyWindow: opts.RacyWindow})
+	walker := opts.walker(root)
 	entries, err := walker.Entries()
 	if err != nil {
 		w.tx.Rollback()
@@ -261,6 +265,11 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 				if opts.Progress != nil {
 					read += entryCount(e)
 					opts.Progress(i+1, len(entries), read)
+				}
+				if e.Big {
+					size, err := w.stream(walker, e)
+					w.sizeOnDisk += size
+					return err
 				}
 				return h.Entry(e)
 			})
@@ -329,6 +338,15 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 // again: built once over the loaded rows, they cost less than kept up to
 // date row by row. Indexes behind UNIQUE constraints stay: the writer
 // looks blobs and payloads up by path.
+// walker prepares the scan of the cache at root.
+func (opts Options) walker(root string) *cache.Walker {
+	budget := opts.RepoBudget
+	if budget <= 0 {
+		budget = cache.DefaultRepoBudget
+	}
+	return cache.NewWalker(root, cache.Options{Jobs: opts.Jobs, RacyWindow: opts.RacyWindow, RepoBudget: budget})
+}
+
 func dropIndexes(db *sqlx.DB) ([]string, error) {
 	var idx []struct {
 		Name string `db:"name"`

@@ -113,15 +113,39 @@ func (w *writer) warning(x cache.Warning, repo any, damaging bool) error {
 	return err
 }
 
-func (w *writer) repo(r *cache.Repo) error {
+// startRepo writes the repo's own row.
+func (w *writer) startRepo(r *cache.Repo) (int64, error) {
 	st := r.Stat
 	rid, err := w.exec("repo", r.Folder, r.Path, string(r.Type), r.ID, r.CacheID(), nullable(r.Link), r.Damaged(),
 		st.Atime.Float(), st.Mtime.Float(), st.Mtime.Nanos(), st.Ctime.Nanos())
 	if err != nil {
-		return err
+		return 0, err
 	}
 	w.repoIDs[r.Folder] = rid
 	w.local = map[string]blobRow{}
+	return rid, nil
+}
+
+func (w *writer) noExist(rid int64, n cache.NoExist) error {
+	_, err := w.exec("noExist", rid, n.Commit, n.RelPath, n.Path)
+	return err
+}
+
+func (w *writer) incomplete(rid any, in cache.Incomplete) error {
+	_, err := w.exec("incomplete", in.Path, in.Entry, rid, in.Stat.Size, in.Stat.Mtime.Float())
+	return err
+}
+
+func (w *writer) file(rev int64, f cache.File, blob any) error {
+	_, err := w.exec("file", rev, f.RelPath, path.Base(f.RelPath), f.Path, string(f.Kind), nullable(f.Target), blob)
+	return err
+}
+
+func (w *writer) repo(r *cache.Repo) error {
+	rid, err := w.startRepo(r)
+	if err != nil {
+		return err
+	}
 	for _, x := range r.Problems {
 		if err := w.warning(x, rid, true); err != nil {
 			return err
@@ -133,12 +157,12 @@ func (w *writer) repo(r *cache.Repo) error {
 		}
 	}
 	for _, n := range r.NoExist {
-		if _, err := w.exec("noExist", rid, n.Commit, n.RelPath, n.Path); err != nil {
+		if err := w.noExist(rid, n); err != nil {
 			return err
 		}
 	}
 	for _, in := range r.Incomplete {
-		if _, err := w.exec("incomplete", in.Path, in.Entry, rid, in.Stat.Size, in.Stat.Mtime.Float()); err != nil {
+		if err := w.incomplete(rid, in); err != nil {
 			return err
 		}
 	}
@@ -162,7 +186,7 @@ func (w *writer) repo(r *cache.Repo) error {
 			if f.Blob >= 0 {
 				blob = blobIDs[f.Blob]
 			}
-			if _, err := w.exec("file", id, f.RelPath, path.Base(f.RelPath), f.Path, string(f.Kind), nullable(f.Target), blob); err != nil {
+			if err := w.file(id, f, blob); err != nil {
 				return err
 			}
 		}
@@ -288,7 +312,7 @@ func (w *writer) flushPending() error {
 		if id, ok := w.repoIDs[in.Entry]; ok {
 			rid = id
 		}
-		if _, err := w.exec("incomplete", in.Path, in.Entry, rid, in.Stat.Size, in.Stat.Mtime.Float()); err != nil {
+		if err := w.incomplete(rid, in); err != nil {
 			return err
 		}
 	}
@@ -299,15 +323,9 @@ func (w *writer) flushPending() error {
 // finish writes the interrupted downloads of non-repo entries and the meta
 // rows, and commits.
 func (w *writer) finish(meta map[string]string) error {
-	for _, in := range w.pending {
-		var rid any
-		if id, ok := w.repoIDs[in.Entry]; ok {
-			rid = id
-		}
-		if _, err := w.exec("incomplete", in.Path, in.Entry, rid, in.Stat.Size, in.Stat.Mtime.Float()); err != nil {
-			w.tx.Rollback()
-			return err
-		}
+	if err := w.flushPending(); err != nil {
+		w.tx.Rollback()
+		return err
 	}
 	for rid := range w.cross {
 		if _, err := w.stmt["cross"].Exec(rid); err != nil {
