@@ -129,6 +129,38 @@ func (w *Walker) Entries() ([]fs.DirEntry, error) {
 	return entries, nil
 }
 
+// RootBatch is how many top-level entries EachEntries hands out at once.
+const RootBatch = 4096
+
+// EachEntries lists the top-level entries of the cache and passes them to
+// fn in batches of at most RootBatch, each sorted by name, so that a cache
+// root of a million entries is never held whole. A batch is reused once fn
+// returns; an error of fn stops the listing and is returned.
+func (w *Walker) EachEntries(fn func([]fs.DirEntry) error) error {
+	_, err := readDirFunc(w.s.root, RootBatch, func(_ Stat, des []fs.DirEntry) error {
+		slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+		return fn(des)
+	})
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == w.s.root {
+		return fmt.Errorf("list cache %s: %w", w.s.root, err)
+	}
+	return err
+}
+
+// CountEntries counts the top-level entries of the cache, holding none.
+func (w *Walker) CountEntries() (int, error) {
+	n := 0
+	_, err := readDirFunc(w.s.root, RootBatch, func(_ Stat, des []fs.DirEntry) error {
+		n += len(des)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("list cache %s: %w", w.s.root, err)
+	}
+	return n, nil
+}
+
 // Ordered runs work(i) for i in [0, n) on jobs goroutines and passes each
 // result to emit in the order of i, from the calling goroutine, keeping at
 // most a few results per job in memory. The first error of emit stops it.

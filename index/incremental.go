@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -150,20 +150,22 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 			return st, err
 		}
 	}
-	entries, err := walker.Entries()
-	if err != nil {
-		return st, err
+	total := 0
+	if opts.Progress != nil {
+		if total, err = walker.CountEntries(); err != nil {
+			return st, err
+		}
 	}
-	seen := make(map[string]bool, len(entries))
+	seen := make(map[string]bool, len(known))
 	h := w.handler()
-	read := 0
+	read, listed := 0, 0
 	// The states of the next chunk are read (and parsed) while the current
 	// one is checked; database/sql serialises the two on the connection.
 	type loaded struct {
 		checks []*checked
 		err    error
 	}
-	load := func(lo int) chan loaded {
+	load := func(entries []fs.DirEntry, lo int) chan loaded {
 		c := make(chan loaded, 1)
 		if lo >= len(entries) {
 			close(c)
@@ -176,90 +178,99 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		}()
 		return c
 	}
-	next := load(0)
-	for lo := 0; lo < len(entries); lo += chunk {
-		part := entries[lo:min(lo+chunk, len(entries))]
-		got := <-next
-		if got.err != nil {
-			return st, got.err
-		}
-		checks := got.checks
-		next = load(lo + chunk)
-		err = cache.Ordered(len(part), opts.Jobs, func(i int) outcome {
-			if c := checks[i]; c != nil {
-				if ref, ok := walker.Check(c.repo.Folder, &c.state, opts.SkipBlobStats); ok {
-					return outcome{refresh: ref}
-				}
+	err = walker.EachEntries(func(entries []fs.DirEntry) error {
+		defer func() { listed += len(entries) }()
+		next := load(entries, 0)
+		for lo := 0; lo < len(entries); lo += chunk {
+			part := entries[lo:min(lo+chunk, len(entries))]
+			got := <-next
+			if got.err != nil {
+				return got.err
 			}
-			return outcome{entry: walker.Entry(part[i])}
-		}, func(i int, o outcome) error {
-			if opts.Progress != nil {
+			checks := got.checks
+			next = load(entries, lo+chunk)
+			err = cache.Ordered(len(part), opts.Jobs, func(i int) outcome {
+				if c := checks[i]; c != nil {
+					if ref, ok := walker.Check(c.repo.Folder, &c.state, opts.SkipBlobStats); ok {
+						return outcome{refresh: ref}
+					}
+				}
+				return outcome{entry: walker.Entry(part[i])}
+			}, func(i int, o outcome) error {
+				if opts.Progress != nil {
+					if o.refresh != nil {
+						read += len(o.refresh.Blobs) + len(o.refresh.Incomplete)
+					} else {
+						read += entryCount(o.entry)
+					}
+					opts.Progress(listed+lo+i+1, max(total, listed+lo+i+1), read)
+				}
+				name := part[i].Name()
+				if byFolder[name] != nil {
+					seen[name] = true
+				}
 				if o.refresh != nil {
-					read += len(o.refresh.Blobs) + len(o.refresh.Incomplete)
-				} else {
-					read += entryCount(o.entry)
+					st.Unchanged++
+					sizes := o.refresh.Blobs != nil
+					if sizes {
+						if err := resize(checks[i].repo.ID, -1); err != nil {
+							return err
+						}
+					}
+					moved, err := applyRefresh(w.tx, checks[i], o.refresh)
+					changed = changed || moved
+					if err == nil && sizes {
+						err = resize(checks[i].repo.ID, 1)
+					}
+					return err
 				}
-				opts.Progress(lo+i+1, len(entries), read)
-			}
-			name := part[i].Name()
-			seen[name] = true
-			if o.refresh != nil {
-				st.Unchanged++
-				sizes := o.refresh.Blobs != nil
-				if sizes {
-					if err := resize(checks[i].repo.ID, -1); err != nil {
+				k := byFolder[name]
+				if r := o.entry.Repo; r != nil && k != nil && k.Digest != "" && r.Digest() == k.Digest {
+					// Listed again (it has warnings, or a folder moved) and found
+					// as it was: nothing to write.
+					st.Rescanned++
+					return nil
+				}
+				changed = changed || o.entry.Repo != nil || o.entry.Big || k != nil
+				if k != nil {
+					if k.Cross {
+						return fmt.Errorf("%s, linked with another repo, changed", name)
+					}
+					if err := resize(k.ID, -1); err != nil {
+						return err
+					}
+					if err := removeRepo(w.tx, k.ID); err != nil {
 						return err
 					}
 				}
-				moved, err := applyRefresh(w.tx, checks[i], o.refresh)
-				changed = changed || moved
-				if err == nil && sizes {
-					err = resize(checks[i].repo.ID, 1)
+				if r := o.entry.Repo; r != nil && !r.Damaged() {
+					delta += writtenSize(r)
 				}
-				return err
-			}
-			k := byFolder[name]
-			if r := o.entry.Repo; r != nil && k != nil && k.Digest != "" && r.Digest() == k.Digest {
-				// Listed again (it has warnings, or a folder moved) and found
-				// as it was: nothing to write.
-				st.Rescanned++
+				if o.entry.Repo != nil || o.entry.Big {
+					st.Rescanned++
+				}
+				if o.entry.Big {
+					size, err := w.stream(walker, o.entry)
+					if err != nil {
+						return err
+					}
+					delta += size
+				} else if err := h.Entry(o.entry); err != nil {
+					return err
+				}
+				if len(w.cross) > 0 {
+					return fmt.Errorf("%s links into another repo", name)
+				}
 				return nil
-			}
-			changed = changed || o.entry.Repo != nil || o.entry.Big || k != nil
-			if k != nil {
-				if k.Cross {
-					return fmt.Errorf("%s, linked with another repo, changed", name)
-				}
-				if err := resize(k.ID, -1); err != nil {
-					return err
-				}
-				if err := removeRepo(w.tx, k.ID); err != nil {
-					return err
-				}
-			}
-			if r := o.entry.Repo; r != nil && !r.Damaged() {
-				delta += writtenSize(r)
-			}
-			if o.entry.Repo != nil || o.entry.Big {
-				st.Rescanned++
-			}
-			if o.entry.Big {
-				size, err := w.stream(walker, o.entry)
-				if err != nil {
-					return err
-				}
-				delta += size
-			} else if err := h.Entry(o.entry); err != nil {
+			})
+			if err != nil {
 				return err
 			}
-			if len(w.cross) > 0 {
-				return fmt.Errorf("%s links into another repo", name)
-			}
-			return nil
-		})
-		if err != nil {
-			return st, err
 		}
+		return nil
+	})
+	if err != nil {
+		return st, err
 	}
 	for _, k := range known {
 		if seen[k.Folder] {
@@ -351,14 +362,27 @@ func finished(start time.Time, st Stats) Stats {
 	return st
 }
 
-// loose renders the rows of top-level entries that are not repos, which
-// an incremental sync rewrites every time, to tell whether they changed.
-func loose(tx *sqlx.Tx) (string, error) {
-	var rows []string
-	err := tx.Select(&rows, `SELECT 'w ' || entry || ' ' || path || ' ' || message FROM warnings WHERE repo IS NULL
+// loose sums the rows of top-level entries that are not repos, which
+// every sync lists again, to tell whether they changed without holding
+// them.
+func loose(tx *sqlx.Tx) (uint64, error) {
+	rows, err := tx.Query(`SELECT 'w ' || entry || ' ' || path || ' ' || message FROM warnings WHERE repo IS NULL
 		UNION ALL SELECT 'i ' || path || ' ' || entry || ' ' || size || ' ' || mtime FROM incomplete_files WHERE repo IS NULL
 		ORDER BY 1`)
-	return strings.Join(rows, "\n"), err
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	h := fnv.New64a()
+	var row []byte
+	for rows.Next() {
+		if err := rows.Scan(&row); err != nil {
+			return 0, err
+		}
+		h.Write(row)
+		h.Write([]byte{0})
+	}
+	return h.Sum64(), rows.Err()
 }
 
 func removeRepo(tx *sqlx.Tx, id int64) error {

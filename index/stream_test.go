@@ -2,9 +2,12 @@ package index
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/cache/cachetest"
 )
 
@@ -42,5 +45,77 @@ func TestStreamEqualsWhole(t *testing.T) {
 				t.Fatalf("seed %d, budget %d: summary %+v, held whole %+v", cs, budget, got, want)
 			}
 		}
+	}
+}
+
+// TestRootInBatches checks a cache root of more entries than one batch of
+// the listing (cache.RootBatch): every entry is indexed once, whichever
+// batch it is in, and an incremental sync after changes in several batches
+// equals a full one.
+func TestRootInBatches(t *testing.T) {
+	seed := cachetest.Seed(t)
+	dir := t.TempDir()
+	root := filepath.Join(dir, "hub")
+	cachetest.Build(t, root, cachetest.Random(seed, cachetest.RandomOptions{Repos: 8}))
+	junk := 2*cache.RootBatch + 10
+	for i := 0; i < junk; i++ {
+		if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("junk-%05d", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pinAtimes(t, root)
+	time.Sleep(racy + 10*time.Millisecond)
+	db := filepath.Join(dir, "index.db")
+	opts := Options{RacyWindow: racy, Summary: true}
+	calls, last := 0, 0
+	opts.Progress = func(done, total, _ int) {
+		calls++
+		if done != last+1 || done > total {
+			t.Errorf("progress %d of %d after %d", done, total, last)
+		}
+		last = done
+	}
+	st, err := Sync(root, db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Repos != 8 || st.Warnings < junk {
+		t.Fatalf("%d repos, %d warnings; want 8 repos and at least %d warnings", st.Repos, st.Warnings, junk)
+	}
+	top, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != len(top) {
+		t.Fatalf("progress called %d times for %d entries", calls, len(top))
+	}
+	opts.Progress = nil
+	// A change in the first batch, one in the last, and a repo gone.
+	for _, p := range []string{"junk-00000", fmt.Sprintf("junk-%05d", junk-1)} {
+		if err := os.Remove(filepath.Join(root, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "junk-new"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &mutator{t: t, root: root}
+	if err := os.RemoveAll(m.repos()[0]); err != nil {
+		t.Fatal(err)
+	}
+	pinAtimes(t, root)
+	got, err := Sync(root, db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Mode != "incremental" || got.Removed != 1 || got.Repos != 7 {
+		t.Fatalf("second sync: %s, %d removed, %d repos; want incremental, 1, 7", got.Mode, got.Removed, got.Repos)
+	}
+	fresh := filepath.Join(dir, "fresh.db")
+	if _, err := Sync(root, fresh, Options{Rebuild: true}); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffLines(dump(t, fresh), dump(t, db)); d != "" {
+		t.Fatalf("the incremental index differs from a full sync (- full, + incremental):\n%s", d)
 	}
 }

@@ -242,14 +242,16 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		return st, &IndexError{dbPath, err}
 	}
 	walker := opts.walker(root)
-	entries, err := walker.Entries()
-	if err != nil {
-		w.tx.Rollback()
-		return st, err
+	total := 0
+	if opts.Progress != nil {
+		if total, err = walker.CountEntries(); err != nil {
+			w.tx.Rollback()
+			return st, err
+		}
 	}
 	h := w.handler()
 	var herr error
-	read := 0
+	read, done := 0, 0
 	storeStamps := walker.Payloads(func(p cache.Payload) {
 		if herr == nil {
 			herr = h.Payload(p)
@@ -260,19 +262,22 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		}
 	})
 	if herr == nil {
-		herr = cache.Ordered(len(entries), opts.Jobs, func(i int) cache.Entry { return walker.Entry(entries[i]) },
-			func(i int, e cache.Entry) error {
-				if opts.Progress != nil {
-					read += entryCount(e)
-					opts.Progress(i+1, len(entries), read)
-				}
-				if e.Big {
-					size, err := w.stream(walker, e)
-					w.sizeOnDisk += size
-					return err
-				}
-				return h.Entry(e)
-			})
+		herr = walker.EachEntries(func(entries []fs.DirEntry) error {
+			defer func() { done += len(entries) }()
+			return cache.Ordered(len(entries), opts.Jobs, func(i int) cache.Entry { return walker.Entry(entries[i]) },
+				func(i int, e cache.Entry) error {
+					if opts.Progress != nil {
+						read += entryCount(e)
+						opts.Progress(done+i+1, max(total, done+i+1), read)
+					}
+					if e.Big {
+						size, err := w.stream(walker, e)
+						w.sizeOnDisk += size
+						return err
+					}
+					return h.Entry(e)
+				})
+		})
 	}
 	if herr != nil {
 		w.tx.Rollback()
