@@ -34,7 +34,8 @@ type Entry struct {
 type Listing struct {
 	Revisions bool
 	Entries   []Entry
-	Warnings  []string
+	// Warnings counts the warnings about the cache; EachWarning reads them.
+	Warnings int
 	// Incomplete downloads, for the hint.
 	IncompleteCount int
 	IncompleteSize  int64
@@ -104,7 +105,7 @@ func LoadEntries(db *sqlx.DB, revisions, usage bool) (*Listing, error) {
 		}
 		return a.Revision < b.Revision
 	})
-	if err := db.Select(&l.Warnings, `SELECT path || ': ' || message FROM warnings ORDER BY path, id`); err != nil {
+	if err := db.Get(&l.Warnings, `SELECT count(*) FROM warnings`); err != nil {
 		return nil, err
 	}
 	if err := db.QueryRowx(`SELECT count(*), coalesce(sum(size), 0) FROM incomplete_files`).
@@ -208,4 +209,22 @@ func (l *Listing) Totals() (repos, revisions int, size int64) {
 		repos = len(seen)
 	}
 	return repos, revisions, size
+}
+
+// EachWarning passes every warning about the cache to fn, one line each,
+// in the order of the paths they concern, without holding them all.
+func EachWarning(db *sqlx.DB, fn func(string)) error {
+	rows, err := db.Query(`SELECT path || ': ' || message FROM warnings ORDER BY path, id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var w string
+	for rows.Next() {
+		if err := rows.Scan(&w); err != nil {
+			return err
+		}
+		fn(w)
+	}
+	return rows.Err()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"strconv"
@@ -72,10 +73,13 @@ func (c *lsCmd) Run(a *app) error {
 	if err := c.write(a, l); err != nil {
 		return err
 	}
-	if n := len(l.Warnings); n > 0 {
+	if n := l.Warnings; n > 0 {
 		if c.ShowWarnings {
-			for _, w := range l.Warnings {
-				fmt.Fprintf(a.stderr, "Warning: %s\n", w)
+			out := bufio.NewWriter(a.stderr)
+			err := query.EachWarning(db, func(w string) { fmt.Fprintf(out, "Warning: %s\n", w) })
+			out.Flush()
+			if err != nil {
+				return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
 			}
 		} else {
 			fmt.Fprintf(a.stderr, "Found %d cache inconsistencies. Re-run with `--show-warnings` to display them.\n", n)
