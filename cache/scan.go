@@ -415,6 +415,7 @@ type repoScan struct {
 	budget  int   // the scanner's, or 0 when streaming
 	held    int   // entries held in memory, against the budget
 	damaged bool  // a damaging warning was passed to the sink
+	fresh   bool  // listing blobs/: no blob path met yet
 	r       *Repo
 	blobs   map[string]int        // blob path -> index in r.Blobs
 	memo    map[string]statResult // follow() results
@@ -560,6 +561,10 @@ func (rs *repoScan) keep(w Warning, damaging bool) {
 // blobEntries records every entry of <repo>/blobs (orphans included) with
 // one stat each; interrupted downloads were collected separately.
 func (rs *repoScan) blobEntries() {
+	// Nothing is recorded before the entries of blobs/, each listed once:
+	// a sink need not be asked whether it knows them.
+	rs.fresh = true
+	defer func() { rs.fresh = false }()
 	if _, err := rs.list(rs.blobsD, rs.blobBatch); err != nil {
 		rs.note(rs.blobsD, "cannot list blobs: %v", errText(err))
 	}
@@ -602,8 +607,13 @@ func (rs *repoScan) addIncomplete(in Incomplete) {
 // sinkBlob is blob for a streaming scan: the sink remembers the blobs, and
 // the index returned is the sink's id.
 func (rs *repoScan) sinkBlob(p string, kind BlobKind) (int, statResult) {
-	id, missing, ok, err := rs.sink.KnownBlob(p)
-	rs.emit(err)
+	var id int64
+	var missing, ok bool
+	var err error
+	if !rs.fresh {
+		id, missing, ok, err = rs.sink.KnownBlob(p)
+		rs.emit(err)
+	}
 	if ok {
 		if missing {
 			return int(id), statResult{err: fs.ErrNotExist}
@@ -1161,6 +1171,8 @@ func (rs *repoScan) readDir(dir string) ([]fs.DirEntry, Stat, error) {
 func (rs *repoScan) list(dir string, fn func(Stat, []fs.DirEntry)) (Stat, error) {
 	if rs.sink != nil {
 		return readDirFunc(dir, streamBatch, func(st Stat, des []fs.DirEntry) error {
+			// Rows inserted in order of path fill the index's pages in turn.
+			slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 			fn(st, des)
 			return nil
 		})

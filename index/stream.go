@@ -16,6 +16,24 @@ type streamSink struct {
 	size int64 // the repo's size on disk, once finished
 	// known and remember are the temporary table's statements.
 	known, remember *sql.Stmt
+	// recent are blobs looked up or written lately, in front of the table:
+	// the links of a snapshot folder mostly lead to a few blobs.
+	recent map[string]knownBlob
+}
+
+type knownBlob struct {
+	id      int64
+	missing bool
+}
+
+// recentBlobs bounds streamSink.recent.
+const recentBlobs = 4096
+
+func (s *streamSink) remember1(path string, b knownBlob) {
+	if len(s.recent) >= recentBlobs {
+		clear(s.recent)
+	}
+	s.recent[path] = b
 }
 
 // stream writes the big repo e, listed by walker, and returns its size on
@@ -29,7 +47,7 @@ func (w *writer) stream(walker *cache.Walker, e cache.Entry) (int64, error) {
 			return 0, err
 		}
 	}
-	s := &streamSink{w: w}
+	s := &streamSink{w: w, recent: map[string]knownBlob{}}
 	var err error
 	if s.known, err = w.tx.Prepare(`SELECT id, missing FROM temp.stream_blobs WHERE path = ?`); err != nil {
 		return 0, err
@@ -53,10 +71,14 @@ func (s *streamSink) Repo(r *cache.Repo) error {
 }
 
 func (s *streamSink) KnownBlob(path string) (int64, bool, bool, error) {
+	if b, ok := s.recent[path]; ok {
+		return b.id, b.missing, true, nil
+	}
 	var id int64
 	var missing bool
 	switch err := s.known.QueryRow(path).Scan(&id, &missing); err {
 	case nil:
+		s.remember1(path, knownBlob{id, missing})
 		return id, missing, true, nil
 	case sql.ErrNoRows:
 		return 0, false, false, nil
@@ -73,6 +95,7 @@ func (s *streamSink) Blob(b cache.Blob) (int64, error) {
 	// The writer remembers a repo's blobs in memory; this one's are in the
 	// temporary table instead.
 	delete(s.w.local, b.Path)
+	s.remember1(b.Path, knownBlob{id, b.Missing})
 	_, err = s.remember.Exec(b.Path, id, b.Missing)
 	return id, err
 }
