@@ -621,21 +621,33 @@ func (rs *repoScan) sinkBlob(p string, kind BlobKind) (int, statResult) {
 		// Only a stat that is not a folder's matters to the callers.
 		return int(id), statResult{final: p}
 	}
-	res := rs.follow(p)
-	b := Blob{Path: p, Kind: kind, Stat: res.stat}
-	switch {
-	case res.err != nil && (kind != BlobEntry || res.final == p):
+	b, res, ok := rs.newBlob(p, kind)
+	if !ok {
 		return -1, res
-	case res.err != nil:
-		b.Missing = true
-	case res.stat.Mode.IsDir():
-		return -1, res
-	case rs.isPayload(res.final):
-		b.Payload = res.final
 	}
 	id, err = rs.sink.Blob(b)
 	rs.emit(err)
 	return int(id), res
+}
+
+// newBlob stats the blob at path p through its links; ok is false when it
+// is worth no row.
+func (rs *repoScan) newBlob(p string, kind BlobKind) (b Blob, res statResult, ok bool) {
+	res = rs.follow(p)
+	b = Blob{Path: p, Kind: kind, Stat: res.stat}
+	switch {
+	case res.err != nil && (kind != BlobEntry || res.final == p):
+		// Only an existing entry of blobs/ whose chain breaks later is
+		// worth a row: it is a dangling link that a delete may remove.
+		return b, res, false
+	case res.err != nil:
+		b.Missing = true
+	case res.stat.Mode.IsDir():
+		return b, res, false
+	case rs.isPayload(res.final):
+		b.Payload = res.final
+	}
+	return b, res, true
 }
 
 // blob returns the index of the blob at path p, stat'ing it (through its
@@ -652,19 +664,9 @@ func (rs *repoScan) blob(p string, kind BlobKind) (int, statResult) {
 		}
 		return i, statResult{final: p, stat: b.Stat}
 	}
-	res := rs.follow(p)
-	b := Blob{Path: p, Kind: kind, Stat: res.stat}
-	switch {
-	case res.err != nil && (kind != BlobEntry || res.final == p):
-		// Only an existing entry of blobs/ whose chain breaks later is
-		// worth a row: it is a dangling link that a delete may remove.
+	b, res, ok := rs.newBlob(p, kind)
+	if !ok {
 		return -1, res
-	case res.err != nil:
-		b.Missing = true
-	case res.stat.Mode.IsDir():
-		return -1, res
-	case rs.isPayload(res.final):
-		b.Payload = res.final
 	}
 	rs.spend(1)
 	rs.r.Blobs = append(rs.r.Blobs, b)
