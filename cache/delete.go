@@ -221,18 +221,14 @@ func (d *Deletion) Execute() (DeleteResult, error) {
 
 // finishAside removes what an interrupted Execute renamed aside.
 func (d *Deletion) finishAside() error {
-	des, err := os.ReadDir(d.Root)
-	if err != nil {
-		return err
-	}
-	for _, e := range des {
+	return eachEntry(d.Root, func(e fs.DirEntry) error {
 		if strings.HasPrefix(e.Name(), DeletingPrefix) {
 			if err := os.RemoveAll(filepath.Join(d.Root, e.Name())); err != nil {
 				return fmt.Errorf("finish an interrupted delete: %w", err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // lockRepo takes huggingface_hub's download locks of the repo

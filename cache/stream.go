@@ -2,6 +2,7 @@ package cache
 
 import (
 	"errors"
+	"io/fs"
 	"path/filepath"
 )
 
@@ -38,6 +39,21 @@ type RepoSink interface {
 	// revision in rev (-1 for none); damaged says whether any warning was
 	// damaging.
 	Finish(r *Repo, rev []int64, damaged bool) error
+}
+
+// eachEntry passes the entries of dir to fn one at a time, listed in
+// batches, never holding the whole folder. The first error of fn stops it
+// and is returned.
+func eachEntry(dir string, fn func(fs.DirEntry) error) error {
+	_, err := readDirFunc(dir, streamBatch, func(_ Stat, des []fs.DirEntry) error {
+		for _, e := range des {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
 }
 
 // errBig stops the scan of a repo larger than the walker's budget.

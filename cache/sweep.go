@@ -263,14 +263,10 @@ func (d *Deletion) storeTargets(repo string) []string {
 // could not be listed: a link may then be missed.
 func (d *Deletion) census() (links map[string][]string, ok bool) {
 	links, ok = map[string][]string{}, true
-	des, err := os.ReadDir(d.Root)
-	if err != nil {
-		return links, false
-	}
-	for _, e := range des {
+	err := eachEntry(d.Root, func(e fs.DirEntry) error {
 		name := e.Name()
 		if !e.IsDir() || name == "blobs" || strings.HasPrefix(name, DeletingPrefix) {
-			continue
+			return nil
 		}
 		dir := filepath.Join(d.Root, name, "blobs")
 		bs, err := os.ReadDir(dir)
@@ -278,7 +274,7 @@ func (d *Deletion) census() (links map[string][]string, ok bool) {
 			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 				ok = false
 			}
-			continue
+			return nil
 		}
 		for _, b := range bs {
 			if b.Type()&fs.ModeSymlink == 0 {
@@ -288,8 +284,9 @@ func (d *Deletion) census() (links map[string][]string, ok bool) {
 				links[t] = append(links[t], name+"/blobs/"+b.Name())
 			}
 		}
-	}
-	return links, ok
+		return nil
+	})
+	return links, ok && err == nil
 }
 
 // sweepAll sweeps every payload a removed entry led to, and the planned
