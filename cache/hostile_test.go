@@ -105,6 +105,8 @@ func TestScanHostileEntries(t *testing.T) {
 			if ok == nil || ok.Damaged() || len(ok.Revisions) != 1 || len(ok.Blobs) != 1 || ok.Blobs[0].Stat.Size != 5 {
 				t.Errorf("healthy repo beside it = %+v", ok)
 			}
+			// A repo too big to hold is streamed: it must read the same.
+			checkStreamed(t, root)
 		})
 	}
 }
@@ -199,6 +201,7 @@ func TestScanPermissionDeniedEverywhere(t *testing.T) {
 			if ok := res.repos["models--org--ok"]; ok == nil || ok.Damaged() || len(ok.Blobs) != 1 {
 				t.Errorf("healthy repo beside it = %+v", ok)
 			}
+			checkStreamed(t, root)
 		})
 	}
 }
@@ -239,4 +242,5 @@ func TestScanLongAndOddNames(t *testing.T) {
 	if f := o.Revisions[0].Files; len(f) != 1 || f[0].RelPath != "na\xefve\x80" || o.Blobs[f[0].Blob].Stat.Size != 5 {
 		t.Errorf("non-UTF-8 file = %+v", f)
 	}
+	checkStreamed(t, root)
 }
