@@ -48,6 +48,7 @@ func TestScanHostileEntries(t *testing.T) {
 		{"dangling revision", map[string]string{"snapshots/" + h1: "link:nowhere"}, "snapshots/" + h1, true},
 		{"socket in snapshot", map[string]string{rev + "s": "mknod:socket"}, rev + "s", false},
 		{"FIFO in snapshot", map[string]string{rev + "p": "fifo:"}, rev + "p", false},
+		{"link to a FIFO of the snapshot", map[string]string{rev + "a": "link:z", rev + "z": "fifo:"}, rev + "z", false},
 		{"char device in snapshot", map[string]string{rev + "null": "mknod:char"}, rev + "null", false},
 		{"block device in snapshot", map[string]string{rev + "loop": "mknod:block"}, rev + "loop", false},
 		{"ref trailing newline", map[string]string{rev: "dir:", "refs/main": "file:" + h1 + "\n"}, "refs/main", false},

@@ -889,7 +889,7 @@ func (rs *repoScan) walkEntries(dir, rel string, des []fs.DirEntry, files []File
 				rs.problem(p, "cannot stat file: %v", errText(res.err))
 				continue
 			}
-			rs.note(p, "a %s inside a snapshot; counted as a file, never read", kindName(res.stat.Mode))
+			rs.note(p, "a %s inside a snapshot; counted as a file, never read", kindName(t))
 			files = rs.addFile(files, File{RelPath: relp, Path: p, Kind: FileSpecial, Blob: i})
 		}
 	}

@@ -132,7 +132,7 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 	var known []knownRepo
 	if err := w.tx.Select(&known, `SELECT r.id, r.folder, r.atime, r.damaged, r.link_target,
 			(SELECT count(*) FROM warnings x WHERE x.repo = r.id) AS warnings,
-			s.repo IS NOT NULL AS has_state, coalesce(s.cross_repo, 0) AS cross_repo, coalesce(s.digest, '') AS digest
+			coalesce(s.state, '') <> '' AS has_state, coalesce(s.cross_repo, 0) AS cross_repo, coalesce(s.digest, '') AS digest
 		FROM repos r LEFT JOIN sync_state s ON s.repo = r.id`); err != nil {
 		return st, err
 	}

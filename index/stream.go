@@ -130,6 +130,11 @@ func (s *streamSink) Finish(r *cache.Repo, revs []int64, damaged bool) error {
 			return err
 		}
 	}
+	// An empty state: the next sync lists the repo again, but the row
+	// keeps whether a link joins it to another repo.
+	if _, err := s.w.exec("state", s.rid, "", ""); err != nil {
+		return err
+	}
 	if damaged {
 		_, err := s.w.tx.Exec(`UPDATE repos SET damaged = 1 WHERE id = ?`, s.rid)
 		return err

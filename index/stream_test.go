@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +118,63 @@ func TestRootInBatches(t *testing.T) {
 	}
 	if d := diffLines(dump(t, fresh), dump(t, db)); d != "" {
 		t.Fatalf("the incremental index differs from a full sync (- full, + incremental):\n%s", d)
+	}
+}
+
+// TestStreamedRepoLinkedFrom checks a streamed repo whose blob a held repo
+// links: the link is recorded, so an in-place sync turns into a full one
+// for that reason (not for a foreign key its rows would break), and the
+// index stays the one a full sync writes.
+func TestStreamedRepoLinkedFrom(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "hub")
+	commit := strings.Repeat("a", 40)
+	var err error
+	files := map[string]string{
+		"models--org--b/blobs/bbbb":                        "file:shared",
+		"models--org--b/snapshots/" + commit + "/own":      "link:../../blobs/bbbb",
+		"models--org--b/refs/main":                         "file:" + commit,
+		"models--org--a/snapshots/" + commit + "/borrowed": "link:../../../models--org--b/blobs/bbbb",
+		"models--org--a/refs/main":                         "file:" + commit,
+	}
+	for i := 0; i < 10; i++ {
+		files[fmt.Sprintf("models--org--b/snapshots/%s/f%d", commit, i)] = "file:"
+	}
+	for rel, spec := range files {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		kind, arg, _ := strings.Cut(spec, ":")
+		if kind == "link" {
+			err = os.Symlink(arg, p)
+		} else {
+			err = os.WriteFile(p, []byte(arg), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pinAtimes(t, root)
+	time.Sleep(racy + 10*time.Millisecond)
+	db := filepath.Join(dir, "index.db")
+	opts := Options{RacyWindow: racy, RepoBudget: 8}
+	if _, err := Sync(root, db, opts); err != nil {
+		t.Fatal(err)
+	}
+	pinAtimes(t, root)
+	st, err := Sync(root, db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode != "full" || !strings.Contains(st.Reason, "linked with another repo") {
+		t.Fatalf("second sync: %s (%q); want a full one because models--org--b is linked with another repo", st.Mode, st.Reason)
+	}
+	fresh := filepath.Join(dir, "fresh.db")
+	if _, err := Sync(root, fresh, Options{Rebuild: true}); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffLines(dump(t, fresh), dump(t, db)); d != "" {
+		t.Fatalf("differs from a full sync:\n%s", d)
 	}
 }
