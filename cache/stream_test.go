@@ -8,22 +8,20 @@ import (
 	"testing"
 )
 
-// recorder is a RepoSink that keeps what it is given, its ids being
-// indexes into its slices.
+// recorder is a RepoSink that rebuilds the repo it is given, its ids
+// being indexes into the repo's slices.
 type recorder struct {
-	repo      *Repo
-	blobs     []Blob
-	revisions []Revision
-	files     [][]File
-	lines     []string
-	refs      []string
-	damaged   bool
+	r       Repo
+	damaged bool
 }
 
-func (c *recorder) Repo(r *Repo) error { c.repo = r; return nil }
+func (c *recorder) Repo(r *Repo) error {
+	c.r = Repo{Folder: r.Folder, Path: r.Path, Type: r.Type, ID: r.ID, Stat: r.Stat}
+	return nil
+}
 
 func (c *recorder) KnownBlob(path string) (int64, bool, bool, error) {
-	for i, b := range c.blobs {
+	for i, b := range c.r.Blobs {
 		if b.Path == path {
 			return int64(i), b.Missing, true, nil
 		}
@@ -32,84 +30,50 @@ func (c *recorder) KnownBlob(path string) (int64, bool, bool, error) {
 }
 
 func (c *recorder) Blob(b Blob) (int64, error) {
-	for _, x := range c.blobs {
-		if x.Path == b.Path {
-			return 0, fmt.Errorf("blob %s given twice", b.Path)
-		}
+	if _, _, ok, _ := c.KnownBlob(b.Path); ok {
+		return 0, fmt.Errorf("blob %s given twice", b.Path)
 	}
-	c.blobs = append(c.blobs, b)
-	return int64(len(c.blobs) - 1), nil
+	c.r.Blobs = append(c.r.Blobs, b)
+	return int64(len(c.r.Blobs) - 1), nil
 }
 
 func (c *recorder) Revision(v Revision) (int64, error) {
-	c.revisions = append(c.revisions, v)
-	c.files = append(c.files, nil)
-	return int64(len(c.revisions) - 1), nil
+	c.r.Revisions = append(c.r.Revisions, v)
+	return int64(len(c.r.Revisions) - 1), nil
 }
 
 func (c *recorder) File(rev int64, f File) error {
-	c.files[rev] = append(c.files[rev], f)
+	c.r.Revisions[rev].Files = append(c.r.Revisions[rev].Files, f)
 	return nil
 }
 
-func (c *recorder) NoExist(n NoExist) error {
-	c.lines = append(c.lines, fmt.Sprintf("no_exist %s %s %s", n.Commit, n.RelPath, n.Path))
-	return nil
-}
+func (c *recorder) NoExist(n NoExist) error { c.r.NoExist = append(c.r.NoExist, n); return nil }
 
 func (c *recorder) Incomplete(in Incomplete) error {
-	c.lines = append(c.lines, fmt.Sprintf("incomplete %s %s %d", in.Entry, in.Path, in.Stat.Size))
+	c.r.Incomplete = append(c.r.Incomplete, in)
 	return nil
 }
 
 func (c *recorder) Warning(w Warning, damaging bool) error {
-	c.lines = append(c.lines, fmt.Sprintf("warning %v %s %s %s", damaging, w.Entry, w.Path, w.Message))
+	if damaging {
+		c.r.Problems = append(c.r.Problems, w)
+	} else {
+		c.r.Notes = append(c.r.Notes, w)
+	}
 	return nil
 }
 
 func (c *recorder) Finish(r *Repo, revs []int64, damaged bool) error {
 	for i, ref := range r.Refs {
-		to := "-"
-		if revs[i] >= 0 {
-			to = c.revisions[revs[i]].Hash
-		}
-		c.refs = append(c.refs, fmt.Sprintf("ref %s %s %s %s", ref.Name, ref.Path, ref.Target, to))
+		ref.Revision = int(revs[i])
+		c.r.Refs = append(c.r.Refs, ref)
 	}
 	c.damaged = damaged
 	return nil
 }
 
-// blobLine renders a blob as both the held and the streamed repo give it.
-func blobLine(b Blob) string {
-	return fmt.Sprintf("blob %s %s %v %d %d %s", b.Path, b.Kind, b.Missing, b.Stat.Size, b.Stat.Ino, b.Payload)
-}
-
-func fileLine(rev string, f File, blob string) string {
-	return fmt.Sprintf("file %s %s %s %s %s -> %s", rev, f.RelPath, f.Path, f.Kind, f.Target, blob)
-}
-
-// lines renders what the recorder was given, sorted.
-func (c *recorder) render() []string {
-	out := append([]string{fmt.Sprintf("repo %s %s %v %d", c.repo.Folder, c.repo.CacheID(), c.damaged, c.repo.Stat.Mtime.Nanos())}, c.lines...)
-	out = append(out, c.refs...)
-	for _, b := range c.blobs {
-		out = append(out, blobLine(b))
-	}
-	for i, v := range c.revisions {
-		out = append(out, fmt.Sprintf("revision %s %s %s %d", v.Hash, v.Path, v.Link, v.Stat.Mtime.Nanos()))
-		for _, f := range c.files[i] {
-			blob := "-"
-			if f.Blob >= 0 {
-				blob = c.blobs[f.Blob].Path
-			}
-			out = append(out, fileLine(v.Hash, f, blob))
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// heldLines renders a repo the scan held whole like recorder.render.
+// heldLines renders a repo, sorted, for comparing the repo a scan held
+// whole with the one a recorder rebuilt.
 func heldLines(r *Repo) []string {
 	out := []string{fmt.Sprintf("repo %s %s %v %d", r.Folder, r.CacheID(), r.Damaged(), r.Stat.Mtime.Nanos())}
 	for _, w := range r.Problems {
@@ -132,7 +96,7 @@ func heldLines(r *Repo) []string {
 		out = append(out, fmt.Sprintf("ref %s %s %s %s", ref.Name, ref.Path, ref.Target, to))
 	}
 	for _, b := range r.Blobs {
-		out = append(out, blobLine(b))
+		out = append(out, fmt.Sprintf("blob %s %s %v %d %d %s", b.Path, b.Kind, b.Missing, b.Stat.Size, b.Stat.Ino, b.Payload))
 	}
 	for _, v := range r.Revisions {
 		out = append(out, fmt.Sprintf("revision %s %s %s %d", v.Hash, v.Path, v.Link, v.Stat.Mtime.Nanos()))
@@ -141,7 +105,7 @@ func heldLines(r *Repo) []string {
 			if f.Blob >= 0 {
 				blob = r.Blobs[f.Blob].Path
 			}
-			out = append(out, fileLine(v.Hash, f, blob))
+			out = append(out, fmt.Sprintf("file %s %s %s %s %s -> %s", v.Hash, f.RelPath, f.Path, f.Kind, f.Target, blob))
 		}
 	}
 	slices.Sort(out)
@@ -166,7 +130,10 @@ func checkStreamed(t *testing.T, root string) {
 		if err := w.Stream(d.Name(), rec); err != nil {
 			t.Fatalf("stream %s: %v", d.Name(), err)
 		}
-		held, streamed := heldLines(e.Repo), rec.render()
+		if rec.damaged != rec.r.Damaged() {
+			t.Errorf("%s: Finish says damaged %v after %d damaging warnings", d.Name(), rec.damaged, len(rec.r.Problems))
+		}
+		held, streamed := heldLines(e.Repo), heldLines(&rec.r)
 		if !slices.Equal(held, streamed) {
 			t.Errorf("%s streamed differs from held:\nheld:\n%s\nstreamed:\n%s", d.Name(),
 				strings.Join(held, "\n"), strings.Join(streamed, "\n"))
