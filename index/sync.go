@@ -338,11 +338,6 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 	return st, nil
 }
 
-// dropIndexes drops the secondary indexes of a fresh, empty index and
-// returns the statements (as the schema wrote them) that create them
-// again: built once over the loaded rows, they cost less than kept up to
-// date row by row. Indexes behind UNIQUE constraints stay: the writer
-// looks blobs and payloads up by path.
 // walker prepares the scan of the cache at root.
 func (opts Options) walker(root string) *cache.Walker {
 	budget := opts.RepoBudget
@@ -352,6 +347,11 @@ func (opts Options) walker(root string) *cache.Walker {
 	return cache.NewWalker(root, cache.Options{Jobs: opts.Jobs, RacyWindow: opts.RacyWindow, RepoBudget: budget})
 }
 
+// dropIndexes drops the secondary indexes of a fresh, empty index and
+// returns the statements (as the schema wrote them) that create them
+// again: built once over the loaded rows, they cost less than kept up to
+// date row by row. Indexes behind UNIQUE constraints stay: the writer
+// looks blobs and payloads up by path.
 func dropIndexes(db *sqlx.DB) ([]string, error) {
 	var idx []struct {
 		Name string `db:"name"`
