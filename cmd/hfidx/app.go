@@ -70,10 +70,6 @@ type app struct {
 // the parser without calling os.Exit.
 type exitSignal struct{ code int }
 
-// softMemoryLimit is the Go heap size past which the collector no longer
-// waits for the heap to grow by GOGC percent.
-const softMemoryLimit = 128 << 20
-
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	// A sync allocates many short-lived strings over a small live heap: at
 	// the default GOGC the collector runs every few megabytes and took a
@@ -81,13 +77,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	// BENCHMARKS.md); GOGC in the environment still wins.
 	if _, ok := os.LookupEnv("GOGC"); !ok {
 		debug.SetGCPercent(400)
-	}
-	// That headroom is five times the live heap: on a cache whose live heap
-	// is large (a folder of a million entries) it would be gigabytes. Past
-	// softMemoryLimit the collector runs as often as it must to stay near
-	// it instead; GOMEMLIMIT in the environment still wins.
-	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
-		debug.SetMemoryLimit(softMemoryLimit)
 	}
 	var c cli
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, lookup: os.LookupEnv, now: time.Now()}
