@@ -330,7 +330,6 @@ func (d *Deletion) sweepAll(res *DeleteResult) error {
 // On any doubt it keeps the payload and returns the reason; an error is
 // returned only for a failed removal.
 func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, reason string, err error) {
-	prefixDir := filepath.Dir(p)
 	if err := d.realDirs(strings.Split(mustRel(d.Root, p), string(filepath.Separator))); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return 0, "already gone", nil
@@ -402,7 +401,7 @@ func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, 
 		sort.Strings(lines)
 		want := strings.Join(lines, "\n") + "\n"
 		if want != string(content) {
-			if err := rewriteManifest(prefixDir, manifest, want); err != nil {
+			if err := rewriteManifest(manifest, want); err != nil {
 				return 0, fmt.Sprintf("still referenced by %d link(s); manifest not rewritten: %s", len(live), errText(err)), nil
 			}
 		}
@@ -513,18 +512,25 @@ func linksTo(p, payload string) (bool, error) {
 	return filepath.Clean(t) == payload, nil
 }
 
-// rewriteManifest replaces the manifest atomically: a temp file beside it,
-// mode 0666, synced, renamed over it.
-func rewriteManifest(dir, manifest, content string) error {
+// rewriteManifest replaces the manifest atomically, mode 0666.
+func rewriteManifest(manifest, content string) error {
 	var rnd [4]byte
 	rand.Read(rnd[:])
-	tmp := manifest + "." + hex.EncodeToString(rnd[:]) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o666)
+	return WriteFileAtomic(manifest, manifest+"."+hex.EncodeToString(rnd[:])+".tmp", []byte(content), 0o666)
+}
+
+// WriteFileAtomic replaces the file at path with data: written to tmp
+// (never through a symlink), given mode perm, synced, renamed over path.
+// On error tmp is removed and path is as it was.
+func WriteFileAtomic(path, tmp string, data []byte, perm fs.FileMode) error {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, perm)
 	if err != nil {
 		return err
 	}
-	f.Chmod(0o666)
-	_, err = f.WriteString(content)
+	err = f.Chmod(perm)
+	if err == nil {
+		_, err = f.Write(data)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -532,7 +538,7 @@ func rewriteManifest(dir, manifest, content string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, manifest)
+		err = os.Rename(tmp, path)
 	}
 	if err != nil {
 		os.Remove(tmp)

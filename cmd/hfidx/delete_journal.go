@@ -38,23 +38,7 @@ func recordPending(dbPath, root string, blobs []string) (done func(), err error)
 	if err != nil {
 		return nil, err
 	}
-	tmp := p + ".tmp-" + strconv.Itoa(os.Getpid())
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := cache.WriteFileAtomic(p, p+".tmp-"+strconv.Itoa(os.Getpid()), b, 0o644); err != nil {
 		return nil, fmt.Errorf("record the delete in %s: %w", p, err)
 	}
 	return func() { os.Remove(p) }, nil
