@@ -403,22 +403,10 @@ func boolText(b bool) string {
 
 // counts fills the summary from the index just written.
 func counts(db sqlx.Queryer, st *Stats) error {
-	var c struct {
-		Size      int64 `db:"size_on_disk"`
-		Repos     int   `db:"repos"`
-		Damaged   int   `db:"damaged_repos"`
-		Revisions int   `db:"revisions"`
-		Files     int   `db:"files"`
-		Blobs     int   `db:"blobs"`
-		Inc       int   `db:"incomplete_files"`
-		Warnings  int   `db:"warnings"`
-	}
-	if err := sqlx.Get(db, &c, `SELECT size_on_disk, repos, damaged_repos, revisions, files, blobs, incomplete_files, warnings FROM cache_usage`); err != nil {
+	if err := rowCounts(db, st); err != nil {
 		return err
 	}
-	st.SizeOnDisk, st.Repos, st.Damaged, st.Revisions = c.Size, c.Repos, c.Damaged, c.Revisions
-	st.Files, st.Blobs, st.Incomplete, st.Warnings = c.Files, c.Blobs, c.Inc, c.Warnings
-	return sqlx.Get(db, &st.Payloads, `SELECT count(*) FROM payloads`)
+	return sqlx.Get(db, &st.SizeOnDisk, `SELECT size_on_disk FROM cache_usage`)
 }
 
 // rowCounts fills the summary's counts, not its sizes.
