@@ -243,19 +243,10 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 						return err
 					}
 				}
-				if r := o.entry.Repo; r != nil && !r.Damaged() {
-					delta += writtenSize(r)
-				}
 				if o.entry.Repo != nil || o.entry.Big {
 					st.Rescanned++
 				}
-				if o.entry.Big {
-					size, err := w.stream(walker, o.entry)
-					if err != nil {
-						return err
-					}
-					delta += size
-				} else if err := h.Entry(o.entry); err != nil {
+				if err := w.entry(walker, h, o.entry); err != nil {
 					return err
 				}
 				if len(w.cross) > 0 {
@@ -288,13 +279,12 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		st.Removed++
 		changed = true
 	}
-	// Digests of files no longer in the cache go, as a full sync drops them.
-	res, err := w.tx.Exec(`DELETE FROM verified WHERE (dev, ino, size) NOT IN (SELECT dev, ino, size FROM blobs)`)
-	if err != nil {
-		return st, err
-	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		changed = true
+	// Digests of files no longer in the cache go, as a full sync drops them;
+	// only a change of blob rows can leave such digests.
+	if changed {
+		if _, err := w.tx.Exec(`DELETE FROM verified WHERE (dev, ino, size) NOT IN (SELECT dev, ino, size FROM blobs)`); err != nil {
+			return st, err
+		}
 	}
 	if !changed && len(w.pending) == 0 {
 		if after, err := loose(w.tx); err != nil || after != before {
@@ -328,7 +318,8 @@ func incremental(root, dbPath string, opts Options, start time.Time) (Stats, err
 		if err := rowCounts(w.tx, &st); err != nil {
 			return st, err
 		}
-		st.SizeOnDisk = kept.SizeOnDisk + delta
+		// The repos written add what the writer summed.
+		st.SizeOnDisk = kept.SizeOnDisk + delta + w.sizeOnDisk
 		updated["totals"] = st.totals()
 	}
 	if err := w.finish(updated); err != nil {

@@ -36,6 +36,17 @@ func (s *streamSink) remember1(path string, b knownBlob) {
 	s.recent[path] = b
 }
 
+// entry writes what one top-level entry holds: through h, or streamed
+// when the scan gave the repo up as big.
+func (w *writer) entry(walker *cache.Walker, h cache.Handler, e cache.Entry) error {
+	if !e.Big {
+		return h.Entry(e)
+	}
+	size, err := w.stream(walker, e)
+	w.sizeOnDisk += size
+	return err
+}
+
 // stream writes the big repo e, listed by walker, and returns its size on
 // disk as huggingface_hub counts it (0 when damaged).
 func (w *writer) stream(walker *cache.Walker, e cache.Entry) (int64, error) {

@@ -270,12 +270,7 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 						read += entryCount(e)
 						opts.Progress(done+i+1, max(total, done+i+1), read)
 					}
-					if e.Big {
-						size, err := w.stream(walker, e)
-						w.sizeOnDisk += size
-						return err
-					}
-					return h.Entry(e)
+					return w.entry(walker, h, e)
 				})
 		})
 	}
@@ -302,9 +297,7 @@ func full(root, dbPath string, opts Options, start time.Time, st Stats) (Stats, 
 		return st, &IndexError{dbPath, err}
 	}
 	carryOver(db, dbPath)
-	if err := db.Get(&st.Rescanned, `SELECT count(*) FROM repos`); err != nil {
-		return st, &IndexError{dbPath, err}
-	}
+	st.Rescanned = len(w.repoIDs)
 	// The summary is kept in the index for later syncs. Without a shared
 	// store the writer has summed the sizes as it went, which spares the
 	// join over every file; the rest are row counts.
