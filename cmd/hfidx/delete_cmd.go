@@ -116,7 +116,7 @@ func (c *deleteCmd) planAndRun(a *app, db *sqlx.DB, sel *query.Selection) error 
 	if err != nil {
 		return err
 	}
-	plan.Leftovers = nonNil(cache.Leftovers(root, plan.Snapshots, plan.Refs, plan.Repos))
+	withLeftovers(root, plan)
 	if len(sel.Unknown) > 0 {
 		fmt.Fprintf(a.stderr, "Warning: could not find in cache:\n")
 		for _, u := range sel.Unknown {
@@ -155,6 +155,7 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 	if err != nil {
 		return err
 	}
+	withLeftovers(root, plan)
 	out := summarize(plan, &res)
 	out.Lost = lost
 	if a.Format == "json" {
@@ -190,6 +191,12 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 			hint: "run again when the download is done, or pass --wait"}
 	}
 	return nil
+}
+
+// withLeftovers lists in a delete's plan what it leaves for a later prune,
+// the same for the plan shown and the plan run.
+func withLeftovers(root string, plan *query.Plan) {
+	plan.Leftovers = nonNil(cache.Leftovers(root, plan.Snapshots, plan.Refs, plan.Repos))
 }
 
 // runPlan executes a plan the user has seen, for delete and prune: it
