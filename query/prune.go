@@ -72,7 +72,7 @@ type pruneRow struct {
 // database error, if any.
 func PlanPrune(db *sqlx.DB, opts PruneOptions) (*Prune, error) {
 	var rows []pruneRow
-	if err := db.Select(&rows, schema.PruneSQL(), opts.IncludeUnreferencedRepos, float64(opts.Cutoff.UnixNano())/1e9); err != nil {
+	if err := db.Select(&rows, schema.PruneSQL(), opts.IncludeUnreferencedRepos); err != nil {
 		return nil, err
 	}
 	pr := &Prune{Selection: NewSelection(), Incomplete: []string{}, Busy: []string{}, Young: []string{}, Unsweepable: []string{}}

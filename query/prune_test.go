@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -106,6 +108,36 @@ func TestPruneOrphanRelinked(t *testing.T) {
 	}
 	if !exists(orphan) || len(res.Kept) != 1 {
 		t.Errorf("relinked orphan: there %v, kept %v", exists(orphan), res.Kept)
+	}
+}
+
+// TestPrunePayloadGrace: an unreferenced store payload inside the grace
+// period is named as too young to prune, like an orphan blob; past it,
+// it is planned.
+func TestPrunePayloadGrace(t *testing.T) {
+	root := build(t, pruneSpec)
+	hash := strings.Repeat("ab", 32)
+	store := filepath.Join(root, "blobs")
+	for p, content := range map[string]string{
+		".huggingface-shared-blobs": "1\n",
+		"ab/" + hash:                "payload",
+		"ab/" + hash + ".refs":      "",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(store, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(store, p), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	payload := filepath.Join(store, "ab", hash)
+	pr := planPrune(t, root, query.PruneOptions{Cutoff: time.Now().Add(-time.Hour)})
+	if len(pr.Payloads) != 0 || !slices.Contains(pr.Young, payload) {
+		t.Errorf("inside the grace period: payloads %v young %v, want %s young", pr.Payloads, pr.Young, payload)
+	}
+	pr = planPrune(t, root, query.PruneOptions{Cutoff: time.Now().Add(time.Minute)})
+	if !slices.Equal(pr.Payloads, []string{payload}) {
+		t.Errorf("past the grace period: payloads %v, want %s", pr.Payloads, payload)
 	}
 }
 

@@ -1,8 +1,9 @@
 -- What `hfidx prune` may remove, read from the index; the bytes come from
 -- the deletion planner (schema/plan/delete.sql), which these rows feed.
--- ?1: 1 to also take repos downloaded by commit hash only (no ref at all);
--- ?2: the grace cutoff, epoch seconds: store payloads modified after it
--- are left alone (a download may sit between its rename and its link).
+-- ?1: 1 to also take repos downloaded by commit hash only (no ref at all).
+-- The grace period (orphans and payloads changed too recently are left
+-- alone: a download may sit between its rename and its link) is applied
+-- by the caller, from the files' times now, so that it can name them.
 -- Damaged repos are never pruned: what their snapshots link is not known.
 -- One row per candidate:
 --   revision    a snapshot no ref names (folder, commit_hash)
@@ -32,7 +33,7 @@ WHERE b.kind = 'blob' AND NOT EXISTS (SELECT 1 FROM files f WHERE f.blob = b.id)
 UNION ALL
 SELECT 'payload', '', '', p.path, p.size, p.usage
 FROM payloads p
-WHERE p.manifest = 1 AND p.mtime < ?2
+WHERE p.manifest = 1
   AND (SELECT value FROM meta WHERE key = 'store') = '1'
   AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.payload = p.id)
 UNION ALL
