@@ -104,25 +104,36 @@ func (c *deleteCmd) Run(a *app) error {
 	return c.planAndRun(a, db, sel)
 }
 
-// planAndRun plans sel on db (and closes it), prints the plan, and on a
-// real run asks and executes it.
+// planAndRun plans sel on db (and closes it), warns of the targets not
+// found, and goes on as showAndRun.
 func (c *deleteCmd) planAndRun(a *app, db *sqlx.DB, sel *query.Selection) error {
 	plan, err := query.MakePlan(db, sel)
 	db.Close()
 	if err != nil {
 		return failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
 	}
-	root, err := a.cacheDir()
-	if err != nil {
-		return err
-	}
-	withLeftovers(root, plan)
+	warnUnknown(a, sel)
+	return c.showAndRun(a, sel, plan)
+}
+
+// warnUnknown names the targets the cache does not hold.
+func warnUnknown(a *app, sel *query.Selection) {
 	if len(sel.Unknown) > 0 {
 		fmt.Fprintf(a.stderr, "Warning: could not find in cache:\n")
 		for _, u := range sel.Unknown {
 			fmt.Fprintf(a.stderr, "  - %s\n", u)
 		}
 	}
+}
+
+// showAndRun prints plan, the plan of sel, and on a real run asks and
+// executes it.
+func (c *deleteCmd) showAndRun(a *app, sel *query.Selection, plan *query.Plan) error {
+	root, err := a.cacheDir()
+	if err != nil {
+		return err
+	}
+	withLeftovers(root, plan)
 	if sel.Empty() || len(plan.Paths()) == 0 {
 		fmt.Fprintln(a.stderr, "Nothing to delete.")
 		if a.Format == "json" {

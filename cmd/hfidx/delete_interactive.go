@@ -133,7 +133,7 @@ func (c *deleteCmd) editFile(a *app, db *sqlx.DB, repos []query.ChoiceRepo) erro
 				return kept(failf("fix $VISUAL or $EDITOR, or run again without them and edit the file yourself", "editor: %v", err))
 			}
 		}
-		sel, cancel, expect, err := readEditFile(a, db, path)
+		sel, plan, cancel, expect, err := readEditFile(a, db, path)
 		if err != nil {
 			db.Close()
 			return kept(err)
@@ -156,7 +156,8 @@ func (c *deleteCmd) editFile(a *app, db *sqlx.DB, repos []query.ChoiceRepo) erro
 			fmt.Fprintln(a.stderr, "Deletion cancelled: nothing was deleted.")
 			return nil
 		}
-		err = c.planAndRun(a, db, sel)
+		db.Close()
+		err = c.showAndRun(a, sel, plan)
 		if err == nil || errors.Is(err, errNotConfirmed) {
 			os.Remove(path)
 			return err
@@ -180,16 +181,16 @@ func runEditor(a *app, editor, path string) error {
 // readEditFile reads the edited file and resolves its lines. A line that
 // is not a target, or matches nothing, is reported as unknown; an
 // ambiguous one is reported with its candidates and leaves the selection
-// nil, so that the user edits again. expect says what the selection
-// deletes and frees, per the plan.
-func readEditFile(a *app, db *sqlx.DB, path string) (sel *query.Selection, cancel bool, expect string, err error) {
+// nil, so that the user edits again. plan is the selection's plan, the
+// one run if the user is done; expect says what it deletes and frees.
+func readEditFile(a *app, db *sqlx.DB, path string) (sel *query.Selection, plan *query.Plan, cancel bool, expect string, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, false, "", failf("run the command again", "read the edited file: %v", err)
+		return nil, nil, false, "", failf("run the command again", "read the edited file: %v", err)
 	}
 	words := query.ParseEditFile(string(data))
 	if slices.Contains(words, query.CancelDeletion) {
-		return nil, true, "Nothing will be deleted (CANCEL_DELETION is un-commented).", nil
+		return nil, nil, true, "Nothing will be deleted (CANCEL_DELETION is un-commented).", nil
 	}
 	var targets []query.Target
 	var unknown []string
@@ -205,29 +206,24 @@ func readEditFile(a *app, db *sqlx.DB, path string) (sel *query.Selection, cance
 	var amb *query.AmbiguousError
 	if errors.As(err, &amb) {
 		fmt.Fprintf(a.stderr, "Warning: %v\n", amb)
-		return nil, false, "Nothing can be deleted until the file names one repo per line (<type>/<id>@<hash>).", nil
+		return nil, nil, false, "Nothing can be deleted until the file names one repo per line (<type>/<id>@<hash>).", nil
 	}
 	if err != nil {
-		return nil, false, "", failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return nil, nil, false, "", failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
 	}
-	if len(sel.Unknown) > 0 {
-		fmt.Fprintf(a.stderr, "Warning: could not find in cache:\n")
-		for _, u := range sel.Unknown {
-			fmt.Fprintf(a.stderr, "  - %s\n", u)
-		}
-	}
+	warnUnknown(a, sel)
 	if sel.Empty() {
-		return sel, false, "Nothing selected.", nil
+		return sel, nil, false, "Nothing selected.", nil
 	}
-	plan, err := query.MakePlan(db, sel)
+	plan, err = query.MakePlan(db, sel)
 	if err != nil {
-		return nil, false, "", failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+		return nil, nil, false, "", failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
 	}
 	what := fmt.Sprintf("%d revision(s)", len(sel.Revisions))
 	if n := len(sel.Repos); n > 0 {
 		what += fmt.Sprintf(" and %d repo(s)", n)
 	}
-	return sel, false, fmt.Sprintf("%s selected, freeing %s.", what, query.FormatSize(plan.ExpectedFreedSize)), nil
+	return sel, plan, false, fmt.Sprintf("%s selected, freeing %s.", what, query.FormatSize(plan.ExpectedFreedSize)), nil
 }
 
 // askYesNo asks until the answer is yes (y, yes, 1), no (n, no, 0) or
