@@ -16,7 +16,6 @@ type progress struct {
 	w       io.Writer
 	start   time.Time
 	last    time.Time
-	entries int
 	shown   bool
 }
 
@@ -28,7 +27,6 @@ func newProgress(w io.Writer, start time.Time) *progress {
 }
 
 func (p *progress) update(done, total, entries int) {
-	p.entries = entries
 	now := time.Now()
 	if now.Sub(p.start) < progressDelay || now.Sub(p.last) < 100*time.Millisecond && done < total {
 		return

@@ -87,7 +87,7 @@ func (c *pruneCmd) Run(a *app) error {
 		return err
 	}
 	sum := summarize(plan, &res)
-	out.Result, out.Freed, out.DryRun, out.Lost = &res, sum.Freed, false, lost
+	out.Result, out.Freed, out.Lost = &res, sum.Freed, lost
 	counts := map[string]int{}
 	for _, r := range res.Removed {
 		counts[r.Kind]++
