@@ -13,10 +13,10 @@ import (
 // the entries (files and blobs) read per second. It is only used when
 // stderr is a terminal.
 type progress struct {
-	w       io.Writer
-	start   time.Time
-	last    time.Time
-	shown   bool
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	shown bool
 }
 
 // progressDelay is how long a sync runs before the line shows.
