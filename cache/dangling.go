@@ -91,15 +91,8 @@ func Dangling(root string, removed []string) []LostLink {
 				if err != nil || d.Type()&fs.ModeSymlink == 0 {
 					return nil
 				}
-				t, err := os.Readlink(p)
-				if err != nil {
-					return nil
-				}
-				if !filepath.IsAbs(t) {
-					t = filepath.Join(filepath.Dir(p), t)
-				}
-				t = filepath.Clean(t)
-				if !gone[t] {
+				t := linkTarget(p)
+				if t == "" || !gone[t] {
 					return nil
 				}
 				if _, err := os.Lstat(t); err == nil {

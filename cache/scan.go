@@ -723,14 +723,7 @@ func followPath(p string) statResult {
 
 // isPayload reports whether p is a payload path of the marked store.
 func (s *scanner) isPayload(p string) bool {
-	if !s.store {
-		return false
-	}
-	dir, hash := filepath.Split(p)
-	dir = filepath.Clean(dir)
-	prefix := filepath.Base(dir)
-	return filepath.Dir(dir) == filepath.Join(s.root, "blobs") &&
-		storeHash.MatchString(hash) && storePrefix.MatchString(prefix) && hash[:2] == prefix
+	return s.store && isStorePayload(s.root, p)
 }
 
 func (rs *repoScan) snapshots(kinds map[string]fs.FileMode) {

@@ -213,14 +213,20 @@ func isStorePayload(root, p string) bool {
 // linkTarget returns the lexical target of the symlink at p (its parent
 // joined with readlink, cleaned, never resolved), or "".
 func linkTarget(p string) string {
+	t, _ := readLinkTarget(p)
+	return t
+}
+
+// readLinkTarget is linkTarget with the error of readlink.
+func readLinkTarget(p string) (string, error) {
 	t, err := os.Readlink(p)
 	if err != nil {
-		return ""
+		return "", err
 	}
 	if !filepath.IsAbs(t) {
 		t = filepath.Join(filepath.Dir(p), t)
 	}
-	return filepath.Clean(t)
+	return filepath.Clean(t), nil
 }
 
 // storeTarget returns the store payload the repo entry at p links to, or
@@ -502,14 +508,8 @@ func linksTo(p, payload string) (bool, error) {
 	if fi.Mode()&fs.ModeSymlink == 0 {
 		return false, nil
 	}
-	t, err := os.Readlink(p)
-	if err != nil {
-		return false, err
-	}
-	if !filepath.IsAbs(t) {
-		t = filepath.Join(filepath.Dir(p), t)
-	}
-	return filepath.Clean(t) == payload, nil
+	t, err := readLinkTarget(p)
+	return err == nil && t == payload, err
 }
 
 // rewriteManifest replaces the manifest atomically, mode 0666.
