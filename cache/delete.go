@@ -235,12 +235,12 @@ func (d *Deletion) finishAside() error {
 // (`.locks/<folder>/*.lock`, flock) that exist; it creates none. It
 // returns the name of a lock another process holds, if any.
 func (d *Deletion) lockRepo(folder string) (unlock func(), held string, err error) {
-	return d.lockDir(filepath.Join(d.Root, ".locks", folder), d.Wait)
+	return lockDir(filepath.Join(d.Root, ".locks", folder), d.Wait)
 }
 
 // lockDir takes the flock of every `*.lock` file in dir (waiting for each
 // with wait) and returns the name of one another process holds, if any.
-func (d *Deletion) lockDir(dir string, wait bool) (unlock func(), held string, err error) {
+func lockDir(dir string, wait bool) (unlock func(), held string, err error) {
 	var files []*os.File
 	unlock = func() {
 		for _, f := range files {

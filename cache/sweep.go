@@ -130,7 +130,7 @@ func (d *Deletion) removeLocks(dir string, res *DeleteResult) error {
 		res.KeptLeftovers = append(res.KeptLeftovers, KeptPayload{dir, "the repo folder is still in the cache"})
 		return nil
 	}
-	unlock, held, err := d.lockDir(dir, false)
+	unlock, held, err := lockDir(dir, false)
 	if err != nil {
 		return err
 	}
@@ -155,8 +155,7 @@ func (d *Deletion) removeLocks(dir string, res *DeleteResult) error {
 // process holds (flock), or "" when none is held or dir does not exist. It
 // creates nothing.
 func LocksHeld(dir string) string {
-	d := &Deletion{}
-	unlock, held, _ := d.lockDir(dir, false)
+	unlock, held, _ := lockDir(dir, false)
 	unlock()
 	return held
 }
