@@ -5,7 +5,6 @@ package cache
 import (
 	"io/fs"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -13,18 +12,6 @@ import (
 
 // direntBufs recycles the buffers readDir hands to getdents64.
 var direntBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-// readDir lists dir, never through a symlink, sorted by name, with the
-// folder's own stat taken from the open folder before it is listed.
-func readDir(dir string) ([]fs.DirEntry, Stat, error) {
-	var out []fs.DirEntry
-	st, err := readDirFunc(dir, 0, func(_ Stat, des []fs.DirEntry) error {
-		out = des
-		return nil
-	})
-	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return out, st, err
-}
 
 // readDirFunc lists dir like readDir, in the order the file system gives,
 // handing the folder's stat and its entries to fn in batches of at most batch (all at once when

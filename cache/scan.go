@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -138,7 +137,7 @@ const RootBatch = 4096
 // returns; an error of fn stops the listing and is returned.
 func (w *Walker) EachEntries(fn func([]fs.DirEntry) error) error {
 	_, err := readDirFunc(w.s.root, RootBatch, func(_ Stat, des []fs.DirEntry) error {
-		slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+		sortByName(des)
 		return fn(des)
 	})
 	var pe *fs.PathError
@@ -1150,7 +1149,7 @@ func (rs *repoScan) readDir(dir string) ([]fs.DirEntry, Stat, error) {
 		if err == errBig {
 			panic(errBig)
 		}
-		slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+		sortByName(des)
 	} else {
 		des, st, err = readDir(dir)
 	}
@@ -1167,7 +1166,7 @@ func (rs *repoScan) list(dir string, fn func(Stat, []fs.DirEntry)) (Stat, error)
 	if rs.sink != nil {
 		return readDirFunc(dir, streamBatch, func(st Stat, des []fs.DirEntry) error {
 			// Rows inserted in order of path fill the index's pages in turn.
-			slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+			sortByName(des)
 			fn(st, des)
 			return nil
 		})

@@ -3,6 +3,8 @@ package cache
 import (
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -54,4 +56,21 @@ func lstat(path string) (Stat, error) {
 		return Stat{}, err
 	}
 	return statOf(fi), nil
+}
+
+// readDir lists dir, never through a symlink, sorted by name, with the
+// folder's own stat taken from the open folder before it is listed.
+func readDir(dir string) ([]fs.DirEntry, Stat, error) {
+	var out []fs.DirEntry
+	st, err := readDirFunc(dir, 0, func(_ Stat, des []fs.DirEntry) error {
+		out = des
+		return nil
+	})
+	sortByName(out)
+	return out, st, err
+}
+
+// sortByName sorts directory entries by name.
+func sortByName(des []fs.DirEntry) {
+	slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 }

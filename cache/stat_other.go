@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"sort"
 	"syscall"
 )
 
@@ -27,26 +26,6 @@ func statPath(path string, follow bool) (Stat, error) {
 		return statOf(fi), nil
 	}
 	return lstat(path)
-}
-
-// readDir lists dir, never through a symlink, sorted by name, with the
-// folder's own stat taken from the open folder before it is listed.
-func readDir(dir string) ([]fs.DirEntry, Stat, error) {
-	f, err := os.OpenFile(dir, os.O_RDONLY|openDirFlags, 0)
-	if err != nil {
-		return nil, Stat{}, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, Stat{}, err
-	}
-	if !fi.IsDir() {
-		return nil, Stat{}, syscall.ENOTDIR
-	}
-	des, err := f.ReadDir(-1)
-	sort.Slice(des, func(i, j int) bool { return des[i].Name() < des[j].Name() })
-	return des, statOf(fi), err
 }
 
 // readDirFunc lists dir like readDir, in the order the file system gives,
