@@ -119,15 +119,6 @@ func (w *Walker) Payloads(emit func(Payload), warn func(Warning)) []DirStamp {
 	return w.s.scanStore(emit, warn)
 }
 
-// Entries lists the top-level entries of the cache, sorted by name.
-func (w *Walker) Entries() ([]fs.DirEntry, error) {
-	entries, err := os.ReadDir(w.s.root)
-	if err != nil {
-		return nil, fmt.Errorf("list cache %s: %w", w.s.root, err)
-	}
-	return entries, nil
-}
-
 // RootBatch is how many top-level entries EachEntries hands out at once.
 const RootBatch = 4096
 
@@ -215,12 +206,9 @@ func Ordered[T any](n, jobs int, work func(i int) T, emit func(i int, v T) error
 // download and store payload to h. Problems inside the cache never stop it;
 // it returns an error only when root cannot be listed or h fails.
 func Scan(root string, opts Options, h Handler) (Summary, error) {
+	opts.RepoBudget = 0 // h gets every repo whole
 	w := NewWalker(root, opts)
 	sum := Summary{Root: root, Store: w.Store()}
-	entries, err := w.Entries()
-	if err != nil {
-		return sum, err
-	}
 	var herr error
 	if h.Payload != nil {
 		w.Payloads(func(p Payload) {
@@ -236,8 +224,10 @@ func Scan(root string, opts Options, h Handler) (Summary, error) {
 	if herr != nil {
 		return sum, herr
 	}
-	err = Ordered(len(entries), opts.Jobs, func(i int) Entry { return w.Entry(entries[i]) },
-		func(_ int, e Entry) error { return h.Entry(e) })
+	err := w.EachEntries(func(entries []fs.DirEntry) error {
+		return Ordered(len(entries), opts.Jobs, func(i int) Entry { return w.Entry(entries[i]) },
+			func(_ int, e Entry) error { return h.Entry(e) })
+	})
 	return sum, err
 }
 
