@@ -447,16 +447,7 @@ func confirm(a *app, prompt string) (bool, error) {
 		return false, failf("pass --yes to delete without a terminal, or --dry-run to only see the plan",
 			"refusing to delete without confirmation: stdin is not a terminal")
 	}
-	fmt.Fprint(a.stderr, prompt)
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil && line == "" {
-		return false, nil
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
+	return askYesNo(a, prompt)
 }
 
 func nonNil(s []string) []string {
