@@ -56,27 +56,9 @@ func (c *assetsRmCmd) Run(a *app) error {
 		}
 	}
 	out := assetsRmOutput{AssetPlan: plan, DryRun: c.DryRun}
-	if len(plan.Paths) == 0 {
-		fmt.Fprintln(a.stderr, "Nothing to delete.")
-		if a.Format == "json" {
-			return writeJSON(a, out)
-		}
-		return nil
-	}
-	if a.Format != "json" {
-		writeAssetPlan(a.stdout, plan)
-	}
-	if c.DryRun {
-		if a.Format == "json" {
-			return writeJSON(a, out)
-		}
-		fmt.Fprintln(a.stdout, "Dry run: no files were deleted.")
-		return nil
-	}
-	if !c.Yes {
-		if err := confirmDeletion(a); err != nil {
-			return err
-		}
+	run, err := preview(a, len(plan.Paths) == 0, "Nothing to delete.", out, func() { writeAssetPlan(a.stdout, plan) }, c.DryRun, c.Yes)
+	if !run || err != nil {
+		return err
 	}
 	removed, execErr := plan.RemoveAssets()
 	out.Removed = removed

@@ -134,29 +134,42 @@ func (c *deleteCmd) showAndRun(a *app, sel *query.Selection, plan *query.Plan) e
 		return err
 	}
 	withLeftovers(root, plan)
-	if sel.Empty() || len(plan.Paths()) == 0 {
-		fmt.Fprintln(a.stderr, "Nothing to delete.")
-		if a.Format == "json" {
-			return writeJSON(a, deleteOutput{Plan: plan, DryRun: c.DryRun})
-		}
-		return nil
-	}
-	if a.Format != "json" {
-		writePlan(a.stdout, plan)
-	}
-	if c.DryRun {
-		if a.Format == "json" {
-			return writeJSON(a, deleteOutput{Plan: plan, DryRun: true})
-		}
-		fmt.Fprintln(a.stdout, "Dry run: no files were deleted.")
-		return nil
-	}
-	if !c.Yes {
-		if err := confirmDeletion(a); err != nil {
-			return err
-		}
+	empty := sel.Empty() || len(plan.Paths()) == 0
+	run, err := preview(a, empty, "Nothing to delete.", deleteOutput{Plan: plan, DryRun: c.DryRun},
+		func() { writePlan(a.stdout, plan) }, c.DryRun, c.Yes)
+	if !run || err != nil {
+		return err
 	}
 	return c.execute(a, root, sel, plan)
+}
+
+// preview shows a plan as delete, prune and assets rm do: nothing (when
+// empty), else the plan (print, or out as JSON for a dry run), then ends
+// a dry run or asks unless yes. It returns whether to execute the plan.
+func preview(a *app, empty bool, nothing string, out any, print func(), dryRun, yes bool) (bool, error) {
+	if empty {
+		fmt.Fprintln(a.stderr, nothing)
+		if a.Format == "json" {
+			return false, writeJSON(a, out)
+		}
+		return false, nil
+	}
+	if a.Format != "json" {
+		print()
+	}
+	if dryRun {
+		if a.Format == "json" {
+			return false, writeJSON(a, out)
+		}
+		fmt.Fprintln(a.stdout, "Dry run: no files were deleted.")
+		return false, nil
+	}
+	if !yes {
+		if err := confirmDeletion(a); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // execute re-plans on a fresh index (the cache may have changed since the

@@ -59,27 +59,9 @@ func (c *pruneCmd) Run(a *app) error {
 	}
 	out := pruneOutput{Prune: pr, DryRun: c.DryRun}
 	writePruneNotes(a.stderr, pr, c.Grace)
-	if pr.Empty() {
-		fmt.Fprintln(a.stderr, "Nothing to prune.")
-		if a.Format == "json" {
-			return writeJSON(a, out)
-		}
-		return nil
-	}
-	if a.Format != "json" {
-		writePrunePlan(a.stdout, root, pr)
-	}
-	if c.DryRun {
-		if a.Format == "json" {
-			return writeJSON(a, out)
-		}
-		fmt.Fprintln(a.stdout, "Dry run: no files were deleted.")
-		return nil
-	}
-	if !c.Yes {
-		if err := confirmDeletion(a); err != nil {
-			return err
-		}
+	run, err := preview(a, pr.Empty(), "Nothing to prune.", out, func() { writePrunePlan(a.stdout, root, pr) }, c.DryRun, c.Yes)
+	if !run || err != nil {
+		return err
 	}
 	plan, res, lost, execErr, err := runPlan(a, root, pr.Selection, pr.Plan,
 		cache.Deletion{Incomplete: pr.Incomplete, Leftovers: pr.Leftovers})
