@@ -253,7 +253,7 @@ func change(repo, kind string, i int) error {
 	switch kind {
 	case "new revision":
 		commit := fmt.Sprintf("%040x", time.Now().UnixNano())
-		if err := copyLinks(filepath.Join(repo, "snapshots", last), filepath.Join(repo, "snapshots", commit)); err != nil {
+		if err := synth.CopySnapshot(filepath.Join(repo, "snapshots", last), filepath.Join(repo, "snapshots", commit), true); err != nil {
 			return err
 		}
 		return writeInPlace(filepath.Join(repo, "refs", "main"), commit)
@@ -277,27 +277,4 @@ func writeInPlace(p, content string) error {
 		return err
 	}
 	return os.WriteFile(p, []byte(content), 0o644)
-}
-
-// copyLinks copies a snapshot folder, links as links, real files as files.
-func copyLinks(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		case d.Type()&os.ModeSymlink != 0:
-			t, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(t, to)
-		default:
-			return os.Link(p, to)
-		}
-	})
 }

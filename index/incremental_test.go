@@ -14,6 +14,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hfidx/hfidx/bench/synth"
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/cache/cachetest"
 	"github.com/hfidx/hfidx/schema"
@@ -148,36 +149,6 @@ func (m *mutator) hex(n int) string {
 	return string(b)
 }
 
-// copyTree copies a snapshot folder, links as links.
-func (m *mutator) copyTree(src, dst string) {
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		case d.Type()&fs.ModeSymlink != 0:
-			t, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(t, to)
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(to, b, 0o644)
-		}
-	})
-	if err != nil {
-		m.t.Fatal(err)
-	}
-}
-
 // mutate applies one random change and returns what it did.
 func (m *mutator) mutate() string {
 	m.n++
@@ -195,7 +166,9 @@ func (m *mutator) mutate() string {
 			break
 		}
 		commit := m.hex(40)
-		m.copyTree(src, filepath.Join(repo, "snapshots", commit))
+		if err := synth.CopySnapshot(src, filepath.Join(repo, "snapshots", commit), false); err != nil {
+			m.t.Fatal(err)
+		}
 		os.MkdirAll(filepath.Join(repo, "refs"), 0o755)
 		m.writeInPlace(filepath.Join(repo, "refs", "main"), commit)
 		return "new revision in " + repo

@@ -236,3 +236,33 @@ func (w *writer) writeFile(p string, b blob) error {
 	}
 	return f.Close()
 }
+
+// CopySnapshot copies the snapshot folder src to dst: links as links, real
+// files hard-linked (hardLink) or copied.
+func CopySnapshot(src, dst string, hardLink bool) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case d.Type()&os.ModeSymlink != 0:
+			t, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(t, to)
+		case hardLink:
+			return os.Link(p, to)
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(to, b, 0o644)
+		}
+	})
+}
