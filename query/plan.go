@@ -51,6 +51,16 @@ func NewSelection() *Selection {
 		Orphans: map[string]bool{}, Payloads: map[string]bool{}}
 }
 
+// SelectedText says how many revisions and repos sel holds and what
+// deleting them frees, as the interactive pickers show it.
+func SelectedText(sel *Selection, freed int64) string {
+	what := fmt.Sprintf("%d revision(s)", len(sel.Revisions))
+	if n := len(sel.Repos); n > 0 {
+		what += fmt.Sprintf(" and %d repo(s)", n)
+	}
+	return what + " selected, freeing " + FormatSize(freed) + "."
+}
+
 // AmbiguousError lists targets that match more than one revision or repo.
 type AmbiguousError struct {
 	Targets    []string

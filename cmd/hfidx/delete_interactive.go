@@ -219,11 +219,7 @@ func readEditFile(a *app, db *sqlx.DB, path string) (sel *query.Selection, plan 
 	if err != nil {
 		return nil, nil, false, "", failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
 	}
-	what := fmt.Sprintf("%d revision(s)", len(sel.Revisions))
-	if n := len(sel.Repos); n > 0 {
-		what += fmt.Sprintf(" and %d repo(s)", n)
-	}
-	return sel, plan, false, fmt.Sprintf("%s selected, freeing %s.", what, query.FormatSize(plan.ExpectedFreedSize)), nil
+	return sel, plan, false, query.SelectedText(sel, plan.ExpectedFreedSize), nil
 }
 
 // askYesNo asks until the answer is yes (y, yes, 1), no (n, no, 0) or

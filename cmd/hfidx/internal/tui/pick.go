@@ -5,7 +5,6 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -92,7 +91,7 @@ func (m *Model) cancelChecked() bool { return m.checked[0] }
 // Selection returns what is checked: revisions, and repos without
 // revisions selected whole. The cancel entry is not part of it.
 func (m *Model) Selection() *query.Selection {
-	sel := &query.Selection{Revisions: map[query.RevisionKey]bool{}, Repos: map[string]bool{}}
+	sel := query.NewSelection()
 	for i, it := range m.items {
 		if !m.checked[i] || it.kind == itemCancel {
 			continue
@@ -303,11 +302,7 @@ func (m *Model) Expectations() string {
 	if sel.Empty() {
 		return "Nothing selected yet."
 	}
-	what := fmt.Sprintf("%d revision(s)", len(sel.Revisions))
-	if n := len(sel.Repos); n > 0 {
-		what += fmt.Sprintf(" and %d repo(s)", n)
-	}
-	return what + " selected, freeing " + query.FormatSize(m.freed) + "."
+	return query.SelectedText(sel, m.freed)
 }
 
 // header and footer line counts, for the list height.
