@@ -479,15 +479,10 @@ func splitLines(b []byte) []string {
 // lexical target is payload. A line naming nothing is stale (false); an
 // error other than "does not exist" is returned, as doubt.
 func validRef(root, payload, line string) (bool, error) {
-	if line == "" || filepath.IsAbs(line) || strings.HasPrefix(line, "/") {
+	if line == "" || filepath.IsAbs(line) || unsafePath(line) {
 		return false, nil
 	}
 	parts := strings.Split(line, "/")
-	for _, c := range parts {
-		if c == ".." {
-			return false, nil
-		}
-	}
 	if len(parts) != 3 || !manifestRepoRe.MatchString(parts[0]) || parts[1] != "blobs" || parts[2] == "" {
 		return false, nil
 	}
