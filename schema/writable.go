@@ -13,16 +13,7 @@ import (
 // the error of Check when the file is not a readable index, and an
 // *OlderError for an index of an older hfidx (sync it first).
 func OpenWritable(path string) (*sqlx.DB, error) {
-	if err := Check(path); err != nil {
-		return nil, err
-	}
-	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
-	db, err := sqlx.Open("sqlite", u.String()+"?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)")
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	return current(db)
+	return openInPlace(path, "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)")
 }
 
 // OpenSyncing opens an existing index of this hfidx's version for an
@@ -30,11 +21,17 @@ func OpenWritable(path string) (*sqlx.DB, error) {
 // lock when they begin (BEGIN IMMEDIATE), and it waits up to a minute for
 // readers to let it commit.
 func OpenSyncing(path string) (*sqlx.DB, error) {
+	return openInPlace(path, "?_pragma=busy_timeout(60000)&_pragma=foreign_keys(1)&_txlock=immediate")
+}
+
+// openInPlace opens an existing index of this hfidx's version on one
+// connection, with the URI parameters query.
+func openInPlace(path, query string) (*sqlx.DB, error) {
 	if err := Check(path); err != nil {
 		return nil, err
 	}
 	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
-	db, err := sqlx.Open("sqlite", u.String()+"?_pragma=busy_timeout(60000)&_pragma=foreign_keys(1)&_txlock=immediate")
+	db, err := sqlx.Open("sqlite", u.String()+query)
 	if err != nil {
 		return nil, err
 	}
