@@ -350,7 +350,7 @@ func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
 type linkCheck struct {
 	root, folder string
 	set          map[string]bool
-	dirs         []DirStamp // the snapshot folders listed, as listed
+	snaps        State // the snapshot folders listed (Dirs, DirSum), as listed
 }
 
 // linkRacy is how recent a folder's change may be for its times to be
@@ -360,7 +360,8 @@ const linkRacy = 50 * time.Millisecond
 func (c *linkCheck) scan() {
 	s := &scanner{root: c.root, racy: linkRacy}
 	rs := s.scanRepo(c.folder, filepath.Join(c.root, c.folder), "", "")
-	c.set, c.dirs = map[string]bool{}, nil
+	c.set = map[string]bool{}
+	var dirs []DirStamp
 	for _, v := range rs.r.Revisions {
 		for _, f := range v.Files {
 			if f.Blob >= 0 {
@@ -370,26 +371,26 @@ func (c *linkCheck) scan() {
 	}
 	for _, d := range rs.dirs {
 		if d.Rel == "snapshots" || strings.HasPrefix(d.Rel, "snapshots"+string(filepath.Separator)) {
-			c.dirs = append(c.dirs, d)
+			dirs = append(dirs, d)
 		}
 	}
+	c.snaps = stateOf(dirs, nil, nil, 0, nil, 0)
 }
 
 // stale reports whether the snapshots may have changed since scan.
 func (c *linkCheck) stale() bool {
-	if c.set == nil || len(c.dirs) == 0 {
+	if c.set == nil {
 		return true
 	}
-	base := filepath.Join(c.root, c.folder)
-	for _, d := range c.dirs {
-		st, err := statPath(filepath.Join(base, d.Rel), false)
-		if d.Racy || err != nil || st.Mtime.Nanos() != d.Mtime || st.Ctime.Nanos() != d.Ctime {
-			return true
-		}
+	dir, err := openDirHandle(filepath.Join(c.root, c.folder))
+	if err != nil {
+		return true
 	}
+	defer dir.close()
 	// A new revision folder is an entry of snapshots/, whose times are
 	// among those compared.
-	return false
+	_, same := foldersUnchanged(dir, &c.snaps)
+	return !same
 }
 
 func (c *linkCheck) linked(blob string) bool {
