@@ -395,53 +395,68 @@ func PlanAssets(dir string, assets []Asset, targets []AssetTarget) *AssetPlan {
 }
 
 // RemoveAssets removes the plan's paths: each must still lie one to three
-// levels under Dir with real directories (not links) above it; a link is
-// removed as a link, a folder with everything in it, never through a
-// symlink. Parents left empty are removed too, up to (not including) Dir.
-// It stops at the first error and returns the paths removed until then.
+// levels under Dir, reached through real directories only (each opened
+// from Dir downward without following a link, so a folder swapped for a
+// link at any moment fails that removal instead of leading outside); a
+// link is removed as a link, a folder with everything in it. Parents left
+// empty are removed too, up to (not including) Dir. It stops at the first
+// error and returns the paths removed until then.
 func (p *AssetPlan) RemoveAssets() ([]string, error) {
 	var done []string
+	top, err := openSafeRoot(p.Dir)
+	if err != nil {
+		return done, fmt.Errorf("delete in %s: %w", p.Dir, err)
+	}
+	defer top.close()
 	for _, q := range p.Paths {
-		rel, err := filepath.Rel(p.Dir, q)
-		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		parts, ok := Under(p.Dir, q)
+		if !ok {
 			return done, fmt.Errorf("refusing to delete %s: outside the assets cache %s", q, p.Dir)
 		}
-		parts := strings.Split(rel, string(filepath.Separator))
 		if len(parts) > 3 {
 			return done, fmt.Errorf("refusing to delete %s: deeper than <library>/<namespace>/<subfolder>", q)
 		}
-		cur := p.Dir
-		for _, c := range parts[:len(parts)-1] {
-			cur = filepath.Join(cur, c)
-			fi, err := os.Lstat(cur)
-			if err != nil {
-				return done, fmt.Errorf("delete %s: %w", q, err)
-			}
-			if !fi.IsDir() {
-				return done, fmt.Errorf("refusing to delete %s: %s is not a real directory", q, cur)
+		// dirs[i] is the folder holding parts[i].
+		dirs := []*safeDir{top}
+		closeDirs := func() {
+			for _, d := range dirs[1:] {
+				d.close()
 			}
 		}
-		fi, err := os.Lstat(q)
-		if errors.Is(err, fs.ErrNotExist) {
+		for _, c := range parts[:len(parts)-1] {
+			next, err := dirs[len(dirs)-1].sub(c)
+			if err != nil {
+				closeDirs()
+				if errors.Is(err, fs.ErrNotExist) {
+					err = nil // gone with its parent
+				}
+				if err != nil {
+					return done, fmt.Errorf("delete %s: %w", q, err)
+				}
+				break
+			}
+			dirs = append(dirs, next)
+		}
+		if len(dirs) < len(parts) {
 			continue
 		}
-		if err != nil {
-			return done, fmt.Errorf("delete %s: %w", q, err)
+		parent, name := dirs[len(dirs)-1], parts[len(parts)-1]
+		if _, err := parent.lstat(name); errors.Is(err, fs.ErrNotExist) {
+			closeDirs()
+			continue
 		}
-		if fi.IsDir() {
-			err = os.RemoveAll(q)
-		} else {
-			err = os.Remove(q)
-		}
+		err := parent.removeAny(name)
 		if err != nil {
+			closeDirs()
 			return done, fmt.Errorf("delete %s: %w", q, err)
 		}
 		done = append(done, q)
-		for d := filepath.Dir(q); d != p.Dir && strings.HasPrefix(d, p.Dir+string(filepath.Separator)); d = filepath.Dir(d) {
-			if os.Remove(d) != nil {
+		for i := len(dirs) - 1; i > 0; i-- {
+			if dirs[i-1].rmdir(parts[i-1]) != nil {
 				break
 			}
 		}
+		closeDirs()
 	}
 	return done, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -49,6 +50,7 @@ type Deletion struct {
 
 	store  bool            // Root/blobs is a marked store
 	sweeps map[string]bool // payloads to sweep once everything else is done
+	top    *safeDir        // the root, which every removal descends from
 }
 
 // Removal is one path Execute removed.
@@ -70,6 +72,12 @@ type DeleteResult struct {
 	Missing []string  `json:"missing"` // planned paths already gone
 	Kept    []string  `json:"kept"`    // planned blobs a snapshot links again, kept
 	Skipped []Skip    `json:"skipped"`
+	// KeptSnapshots are planned snapshots a ref names again (a download
+	// moved it meanwhile), kept with the ref's name.
+	KeptSnapshots []KeptPayload `json:"kept_snapshots"`
+	// RefsBroken are refs that came to name a snapshot while it was being
+	// removed, after its last re-check: each now names a missing snapshot.
+	RefsBroken []KeptPayload `json:"refs_broken"`
 	// KeptPayloads are store payloads a sweep left in place, with why:
 	// still referenced, no readable manifest, lock held, ...
 	KeptPayloads []KeptPayload `json:"kept_payloads"`
@@ -117,14 +125,10 @@ func (d *Deletion) items() ([]item, error) {
 	var out []item
 	add := func(kind string, paths []string) error {
 		for _, p := range paths {
-			if !filepath.IsAbs(p) || filepath.Clean(p) != p {
-				return &PathError{p, "not a clean absolute path"}
+			parts, ok := Under(d.Root, p)
+			if !ok {
+				return &PathError{p, "not a clean path inside the cache " + d.Root}
 			}
-			rel, err := filepath.Rel(d.Root, p)
-			if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
-				return &PathError{p, "outside the cache " + d.Root}
-			}
-			parts := strings.Split(rel, string(filepath.Separator))
 			sh := shapes[kind]
 			if len(parts) < sh.min || len(parts) > sh.max || (sh.folder != "" && parts[1] != sh.folder) {
 				return &PathError{p, "not a " + kind + " path"}
@@ -161,11 +165,15 @@ func (d *Deletion) items() ([]item, error) {
 // any other error stops Execute, and the result says what was done.
 func (d *Deletion) Execute() (DeleteResult, error) {
 	res := DeleteResult{Removed: []Removal{}, Missing: []string{}, Kept: []string{}, Skipped: []Skip{},
-		KeptPayloads: []KeptPayload{}, KeptLeftovers: []KeptPayload{}}
+		KeptPayloads: []KeptPayload{}, KeptLeftovers: []KeptPayload{}, KeptSnapshots: []KeptPayload{}, RefsBroken: []KeptPayload{}}
 	items, err := d.items()
 	if err != nil {
 		return res, err
 	}
+	if d.top, err = openSafeRoot(d.Root); err != nil {
+		return res, err
+	}
+	defer d.top.close()
 	locks, err := lockLeftovers(d.Root, d.Leftovers)
 	if err != nil {
 		return res, err
@@ -223,7 +231,7 @@ func (d *Deletion) Execute() (DeleteResult, error) {
 func (d *Deletion) finishAside() error {
 	return eachEntry(d.Root, func(e fs.DirEntry) error {
 		if strings.HasPrefix(e.Name(), DeletingPrefix) {
-			if err := os.RemoveAll(filepath.Join(d.Root, e.Name())); err != nil {
+			if err := d.top.removeAny(e.Name()); err != nil {
 				return fmt.Errorf("finish an interrupted delete: %w", err)
 			}
 		}
@@ -235,12 +243,19 @@ func (d *Deletion) finishAside() error {
 // (`.locks/<folder>/*.lock`, flock) that exist; it creates none. It
 // returns the name of a lock another process holds, if any.
 func (d *Deletion) lockRepo(folder string) (unlock func(), held string, err error) {
-	return lockDir(filepath.Join(d.Root, ".locks", folder), d.Wait)
+	locks, err := d.top.sub(".locks")
+	if err != nil {
+		return func() {}, "", nil
+	}
+	defer locks.close()
+	return lockIn(locks, folder, d.Wait)
 }
 
-// lockDir takes the flock of every `*.lock` file in dir (waiting for each
-// with wait) and returns the name of one another process holds, if any.
-func lockDir(dir string, wait bool) (unlock func(), held string, err error) {
+// lockIn takes the flock of every `*.lock` file in the folder name of
+// parent (waiting for each with wait) and returns the name of one another
+// process holds, if any. A folder that is missing or not a real folder
+// holds no lock.
+func lockIn(parent *safeDir, name string, wait bool) (unlock func(), held string, err error) {
 	var files []*os.File
 	unlock = func() {
 		for _, f := range files {
@@ -248,10 +263,12 @@ func lockDir(dir string, wait bool) (unlock func(), held string, err error) {
 			f.Close()
 		}
 	}
-	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
+	dir, err := parent.sub(name)
+	if err != nil {
 		return unlock, "", nil
 	}
-	des, err := os.ReadDir(dir)
+	defer dir.close()
+	des, err := dir.names()
 	if err != nil {
 		return unlock, "", nil
 	}
@@ -259,7 +276,7 @@ func lockDir(dir string, wait bool) (unlock func(), held string, err error) {
 		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".lock") {
 			continue
 		}
-		f, err := os.OpenFile(filepath.Join(dir, e.Name()), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		f, err := dir.openFile(e.Name(), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			continue
 		}
@@ -278,23 +295,6 @@ func lockDir(dir string, wait bool) (unlock func(), held string, err error) {
 		files = append(files, f)
 	}
 	return unlock, "", nil
-}
-
-// realDir reports whether each folder from Root down to (not including) the
-// last component of parts is a real directory, not a symlink.
-func (d *Deletion) realDirs(parts []string) error {
-	p := d.Root
-	for _, c := range parts[:len(parts)-1] {
-		p = filepath.Join(p, c)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		if !fi.IsDir() {
-			return &PathError{p, "a parent is not a real directory (a symlink or a file)"}
-		}
-	}
-	return nil
 }
 
 func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
@@ -401,14 +401,23 @@ func (c *linkCheck) linked(blob string) bool {
 }
 
 func (d *Deletion) remove(it item, res *DeleteResult) error {
-	if err := d.realDirs(it.parts); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			res.Missing = append(res.Missing, it.path)
-			return nil
-		}
+	n := len(it.parts)
+	parent, err := d.top.walk(it.parts[:n-1])
+	if errors.Is(err, fs.ErrNotExist) {
+		res.Missing = append(res.Missing, it.path)
+		return nil
+	}
+	if errors.Is(err, errNotRealDir) {
+		var pe *fs.PathError
+		errors.As(err, &pe)
+		return &PathError{it.path, pe.Path + " is not a real directory (a symlink or a file)"}
+	}
+	if err != nil {
 		return err
 	}
-	fi, err := os.Lstat(it.path)
+	defer parent.close()
+	name := it.parts[n-1]
+	st, err := parent.lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		res.Missing = append(res.Missing, it.path)
 		return nil
@@ -416,58 +425,144 @@ func (d *Deletion) remove(it item, res *DeleteResult) error {
 	if err != nil {
 		return err
 	}
+	if it.kind == "snapshot" {
+		if ref := d.refNaming(it.parts[0], name); ref != "" {
+			res.KeptSnapshots = append(res.KeptSnapshots, KeptPayload{it.path, ref + " names it again"})
+			return nil
+		}
+	}
 	if d.Before != nil {
 		if err := d.Before(it.kind, it.path); err != nil {
 			return err
 		}
 	}
-	isLink := fi.Mode()&fs.ModeSymlink != 0
 	var size int64
 	switch {
 	case it.kind == "leftover":
 		var kept string
-		if kept, err = removeLeftover(it, fi); kept != "" {
+		if kept, err = removeLeftover(parent, it, st); kept != "" {
 			res.KeptLeftovers = append(res.KeptLeftovers, KeptPayload{it.path, kept})
 			return nil
 		}
-	case isLink:
-		if it.kind == "blob" {
+	case st.isLink():
+		if it.kind == "blob" && d.store {
 			// The sweep decides about the payload once every link is gone.
-			if p := d.storeTarget(it.path); p != "" {
-				d.sweeps[p] = true
+			if t, err := parent.readlink(name); err == nil {
+				if p := d.storePayload(filepath.Dir(it.path), t); p != "" {
+					d.sweeps[p] = true
+				}
 			}
 		}
-		err = os.Remove(it.path)
+		err = parent.unlink(name)
 	case it.kind == "ref" || it.kind == "blob" || it.kind == "file" || it.kind == "incomplete":
-		if fi.IsDir() {
+		if st.isDir() {
 			return &PathError{it.path, "a directory where a file was planned"}
 		}
-		if fi.Mode().IsRegular() && it.kind != "ref" {
-			size = fi.Size()
+		if st.mode.IsRegular() && it.kind != "ref" {
+			size = st.size
 		}
-		err = os.Remove(it.path)
+		err = parent.unlink(name)
 	case it.kind == "snapshot":
-		err = os.RemoveAll(it.path)
+		if st.isDir() {
+			err = parent.removeTree(name)
+		} else {
+			err = parent.unlink(name)
+		}
+		if err == nil {
+			// A ref rewritten after the re-check, while the folder went:
+			// never left unsaid.
+			if ref := d.refNaming(it.parts[0], name); ref != "" {
+				res.RefsBroken = append(res.RefsBroken, KeptPayload{it.path, ref + " came to name it while it was removed"})
+			}
+		}
 	case it.kind == "repo":
-		// Every entry of its blobs/ that links into the store, used or
-		// not, is swept afterwards, as huggingface_hub does.
-		for _, p := range d.storeTargets(it.path) {
-			d.sweeps[p] = true
-		}
-		// Renamed aside first: the repo disappears at once, and an
-		// interruption leaves a folder the next run finishes.
-		// A short name: the folder's own name may be near the 255-byte limit.
-		sum := sha256.Sum256([]byte(it.parts[0]))
-		aside := filepath.Join(d.Root, DeletingPrefix+hex.EncodeToString(sum[:8]))
-		if err = os.Rename(it.path, aside); err == nil {
-			err = os.RemoveAll(aside)
-		}
+		err = d.removeRepo(parent, it, st)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		res.Missing = append(res.Missing, it.path)
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("delete %s %s: %w", it.kind, it.path, err)
 	}
 	res.Removed = append(res.Removed, Removal{Kind: it.kind, Path: it.path, Size: size})
 	return nil
+}
+
+// removeRepo removes the repo folder of it, an entry of the root
+// (parent) whose lstat was st. Every entry of its blobs/ that links into
+// the store, used or not, is swept afterwards, as huggingface_hub does.
+// The folder is renamed aside first: the repo disappears at once, and an
+// interruption leaves a folder the next run finishes.
+func (d *Deletion) removeRepo(parent *safeDir, it item, st entryStat) error {
+	folder := it.parts[0]
+	if !st.isDir() {
+		return parent.unlink(folder)
+	}
+	for _, p := range d.storeTargets(folder) {
+		d.sweeps[p] = true
+	}
+	// A short name: the folder's own name may be near the 255-byte limit.
+	sum := sha256.Sum256([]byte(folder))
+	aside := DeletingPrefix + hex.EncodeToString(sum[:8])
+	if err := parent.rename(folder, aside); err != nil {
+		return err
+	}
+	err := parent.removeTree(aside)
+	if errors.Is(err, errNotRealDir) {
+		// Swapped for a link between the stat and the rename: the link
+		// goes back where it was, and the folder is left alone.
+		parent.rename(aside, folder)
+	}
+	return err
+}
+
+// refNaming returns the name of a ref of the repo folder (refs/<name>)
+// whose content names commit right now, or "". Refs are read the way the
+// scan reads them (one trailing newline dropped); a ref folder that
+// cannot be read names nothing.
+func (d *Deletion) refNaming(folder, commit string) string {
+	refs, err := d.top.walk([]string{folder, "refs"})
+	if err != nil {
+		return ""
+	}
+	defer refs.close()
+	return refIn(refs, commit, "refs/", 0)
+}
+
+// refIn is refNaming for the folder dir, whose ref names start with
+// prefix, depth folders down.
+func refIn(dir *safeDir, commit, prefix string, depth int) string {
+	des, err := dir.names()
+	if err != nil {
+		return ""
+	}
+	for _, e := range des {
+		switch {
+		case e.IsDir() && depth < 32:
+			sub, err := dir.sub(e.Name())
+			if err != nil {
+				continue
+			}
+			found := refIn(sub, commit, prefix+e.Name()+"/", depth+1)
+			sub.close()
+			if found != "" {
+				return found
+			}
+		case e.Type().IsRegular():
+			f, err := dir.openFile(e.Name(), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+			if err != nil {
+				continue
+			}
+			b := make([]byte, len(commit)+2)
+			k, _ := io.ReadFull(f, b)
+			f.Close()
+			if strings.TrimSuffix(string(b[:k]), "\n") == commit {
+				return prefix + e.Name()
+			}
+		}
+	}
+	return ""
 }
 
 // Leftovers lists what a deletion leaves behind, as huggingface_hub does,

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -77,34 +78,35 @@ func lockLeftovers(root string, paths []string) ([]string, error) {
 	return out, nil
 }
 
-// removeLeftover removes one leftover inside a repo folder. It returns a
-// reason when it leaves the path in place on purpose.
-func removeLeftover(it item, fi fs.FileInfo) (kept string, err error) {
-	isLink := fi.Mode()&fs.ModeSymlink != 0
+// removeLeftover removes one leftover inside a repo folder, the entry of
+// parent whose lstat is st. It returns a reason when it leaves the path
+// in place on purpose.
+func removeLeftover(parent *safeDir, it item, st entryStat) (kept string, err error) {
+	name := it.parts[len(it.parts)-1]
 	switch it.parts[1] {
 	case ".no_exist":
-		if isLink || !fi.IsDir() {
-			return "", os.Remove(it.path)
+		if st.isDir() {
+			return "", parent.removeTree(name)
 		}
-		return "", os.RemoveAll(it.path)
+		return "", parent.unlink(name)
 	case "trees":
-		if fi.IsDir() {
+		if st.isDir() {
 			return "a directory, not a listing", nil
 		}
-		return "", os.Remove(it.path)
+		return "", parent.unlink(name)
 	}
 	// refs: an empty folder, or a stale temporary file of a ref update.
-	if fi.IsDir() {
-		err := os.Remove(it.path)
+	if st.isDir() {
+		err := parent.rmdir(name)
 		if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
 			return "no longer empty", nil
 		}
 		return "", err
 	}
-	if !refTmpRe.MatchString(it.parts[len(it.parts)-1]) {
+	if !refTmpRe.MatchString(name) {
 		return "", &PathError{it.path, "a ref, not a temporary file"}
 	}
-	return "", os.Remove(it.path)
+	return "", parent.unlink(name)
 }
 
 // removeLocks removes .locks/<folder> when the folder is not in the cache
@@ -112,7 +114,7 @@ func removeLeftover(it item, fi fs.FileInfo) (kept string, err error) {
 // download starting now waits for the removal and then creates new ones.
 func (d *Deletion) removeLocks(dir string, res *DeleteResult) error {
 	folder := filepath.Base(dir)
-	fi, err := os.Lstat(dir)
+	locks, err := d.top.sub(".locks")
 	if errors.Is(err, fs.ErrNotExist) {
 		res.Missing = append(res.Missing, dir)
 		return nil
@@ -120,17 +122,23 @@ func (d *Deletion) removeLocks(dir string, res *DeleteResult) error {
 	if err != nil {
 		return err
 	}
-	if !fi.IsDir() {
+	defer locks.close()
+	st, err := locks.lstat(folder)
+	if errors.Is(err, fs.ErrNotExist) {
+		res.Missing = append(res.Missing, dir)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !st.isDir() {
 		return &PathError{dir, "not a directory"}
 	}
-	if li, err := os.Lstat(filepath.Join(d.Root, ".locks")); err != nil || !li.IsDir() {
-		return &PathError{dir, "a parent is not a real directory (a symlink or a file)"}
-	}
-	if _, err := os.Lstat(filepath.Join(d.Root, folder)); err == nil {
+	if _, err := d.top.lstat(folder); err == nil {
 		res.KeptLeftovers = append(res.KeptLeftovers, KeptPayload{dir, "the repo folder is still in the cache"})
 		return nil
 	}
-	unlock, held, err := lockDir(dir, false)
+	unlock, held, err := lockIn(locks, folder, false)
 	if err != nil {
 		return err
 	}
@@ -144,7 +152,12 @@ func (d *Deletion) removeLocks(dir string, res *DeleteResult) error {
 			return err
 		}
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	err = locks.removeTree(folder)
+	if errors.Is(err, fs.ErrNotExist) {
+		res.Missing = append(res.Missing, dir)
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("delete leftover %s: %w", dir, err)
 	}
 	res.Removed = append(res.Removed, Removal{Kind: "leftover", Path: dir})
@@ -155,7 +168,12 @@ func (d *Deletion) removeLocks(dir string, res *DeleteResult) error {
 // process holds (flock), or "" when none is held or dir does not exist. It
 // creates nothing.
 func LocksHeld(dir string) string {
-	unlock, held, _ := lockDir(dir, false)
+	parent, err := openSafeRoot(filepath.Dir(dir))
+	if err != nil {
+		return ""
+	}
+	defer parent.close()
+	unlock, held, _ := lockIn(parent, filepath.Base(dir), false)
 	unlock()
 	return held
 }
@@ -179,7 +197,7 @@ func IncompleteLock(root, path string) string {
 // LockHeld reports whether another process holds the flock of the lock
 // file at path; a missing file is not held. It creates nothing.
 func LockHeld(path string) bool {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false
 	}
@@ -228,35 +246,44 @@ func readLinkTarget(p string) (string, error) {
 	return filepath.Clean(t), nil
 }
 
-// storeTarget returns the store payload the repo entry at p links to, or
-// "" when the store is not marked or p is not such a link.
-func (d *Deletion) storeTarget(p string) string {
+// storePayload returns the store payload a link in the folder dir with
+// the target t leads to, or "" when the store is not marked or the target
+// is not a payload.
+func (d *Deletion) storePayload(dir, t string) string {
 	if !d.store {
 		return ""
 	}
-	if t := linkTarget(p); isStorePayload(d.Root, t) {
+	if !filepath.IsAbs(t) {
+		t = filepath.Join(dir, t)
+	}
+	if t = filepath.Clean(t); isStorePayload(d.Root, t) {
 		return t
 	}
 	return ""
 }
 
-// storeTargets returns the payloads the entries of <repo>/blobs link to.
-func (d *Deletion) storeTargets(repo string) []string {
+// storeTargets returns the payloads the entries of <folder>/blobs link to.
+func (d *Deletion) storeTargets(folder string) []string {
 	if !d.store {
 		return nil
 	}
-	if fi, err := os.Lstat(filepath.Join(repo, "blobs")); err != nil || !fi.IsDir() {
+	blobs, err := d.top.walk([]string{folder, "blobs"})
+	if err != nil {
 		return nil
 	}
-	des, err := os.ReadDir(filepath.Join(repo, "blobs"))
+	defer blobs.close()
+	des, err := blobs.names()
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, e := range des {
-		if e.Type()&fs.ModeSymlink != 0 {
-			if t := d.storeTarget(filepath.Join(repo, "blobs", e.Name())); t != "" {
-				out = append(out, t)
+		if e.Type()&fs.ModeSymlink == 0 {
+			continue
+		}
+		if t, err := blobs.readlink(e.Name()); err == nil {
+			if p := d.storePayload(filepath.Join(d.Root, folder, "blobs"), t); p != "" {
+				out = append(out, p)
 			}
 		}
 	}
@@ -335,17 +362,21 @@ func (d *Deletion) sweepAll(res *DeleteResult) error {
 // On any doubt it keeps the payload and returns the reason; an error is
 // returned only for a failed removal.
 func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, reason string, err error) {
-	if err := d.realDirs(strings.Split(mustRel(d.Root, p), string(filepath.Separator))); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return 0, "already gone", nil
-		}
+	parts, _ := Under(d.Root, p)
+	xx, err := d.top.walk(parts[:2])
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, "already gone", nil
+	}
+	if err != nil {
 		return 0, "store folders are not real directories", nil
 	}
-	lockPath := p + ".lock"
-	if _, err := os.Lstat(lockPath + ".soft"); err == nil {
-		return 0, "a soft lock (" + filepath.Base(lockPath) + ".soft) is held", nil
+	defer xx.close()
+	hash := parts[2]
+	lockName := hash + ".lock"
+	if _, err := xx.lstat(lockName + ".soft"); err == nil {
+		return 0, "a soft lock (" + lockName + ".soft) is held", nil
 	}
-	lf, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o666)
+	lf, err := xx.openFile(lockName, os.O_WRONLY|os.O_CREATE|syscall.O_NONBLOCK, 0o666)
 	if err != nil {
 		return 0, "cannot open the lock: " + errText(err), nil
 	}
@@ -366,15 +397,15 @@ func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, 
 	}
 	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
 
-	fi, err := os.Lstat(p)
+	st, err := xx.lstat(hash)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, "already gone", nil
 	}
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil || !st.mode.IsRegular() {
 		return 0, "not a regular file", nil
 	}
-	manifest := p + ".refs"
-	content, why := readManifest(manifest)
+	manifest := hash + ".refs"
+	content, why := readManifest(xx, manifest)
 	if why != "" {
 		return 0, why, nil
 	}
@@ -406,7 +437,7 @@ func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, 
 		sort.Strings(lines)
 		want := strings.Join(lines, "\n") + "\n"
 		if want != string(content) {
-			if err := rewriteManifest(manifest, want); err != nil {
+			if err := rewriteManifest(xx, manifest, want); err != nil {
 				return 0, fmt.Sprintf("still referenced by %d link(s); manifest not rewritten: %s", len(live), errText(err)), nil
 			}
 		}
@@ -417,16 +448,19 @@ func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, 
 			return 0, "", err
 		}
 	}
-	if err := os.Remove(p); err != nil {
+	if err := xx.unlink(hash); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, "already gone", nil
+		}
 		if errors.Is(err, fs.ErrPermission) {
 			return 0, "permission denied: " + errText(err), nil
 		}
 		return 0, "", err
 	}
-	if err := os.Remove(manifest); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fi.Size(), "", err
+	if err := xx.unlink(manifest); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return st.size, "", err
 	}
-	return fi.Size(), "", nil
+	return st.size, "", nil
 }
 
 func mustRel(root, p string) string {
@@ -440,27 +474,44 @@ func mustRel(root, p string) string {
 // ManifestReadable reports whether the store payload at path has a
 // manifest a sweep can read: a regular UTF-8 file <path>.refs.
 func ManifestReadable(path string) bool {
-	_, why := readManifest(path + ".refs")
+	dir, err := openSafeRoot(filepath.Dir(path))
+	if err != nil {
+		return false
+	}
+	defer dir.close()
+	_, why := readManifest(dir, filepath.Base(path)+".refs")
 	return why == ""
 }
 
-// readManifest reads a manifest that must be a regular UTF-8 file; why
-// says what is wrong otherwise.
-func readManifest(path string) (content []byte, why string) {
-	fi, err := os.Lstat(path)
+// maxManifest bounds what a sweep reads of a manifest: a line per repo
+// entry linking the payload.
+const maxManifest = 64 << 20
+
+// readManifest reads the manifest name of dir, which must be a regular
+// UTF-8 file (never read through a link); why says what is wrong
+// otherwise.
+func readManifest(dir *safeDir, name string) (content []byte, why string) {
+	st, err := dir.lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, "no manifest (" + filepath.Base(path) + "): never swept"
+		return nil, "no manifest (" + name + "): never swept"
 	case err != nil:
 		return nil, "cannot stat the manifest: " + errText(err)
-	case !fi.Mode().IsRegular():
+	case !st.mode.IsRegular():
 		return nil, "the manifest is not a regular file"
 	}
-	b, err := os.ReadFile(path)
+	f, err := dir.openFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, "cannot read the manifest: " + errText(err)
 	}
-	if !utf8.Valid(b) {
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
+	switch {
+	case err != nil:
+		return nil, "cannot read the manifest: " + errText(err)
+	case len(b) > maxManifest:
+		return nil, "the manifest is larger than 64 MiB"
+	case !utf8.Valid(b):
 		return nil, "the manifest is not UTF-8"
 	}
 	return b, ""
@@ -506,11 +557,34 @@ func linksTo(p, payload string) (bool, error) {
 	return err == nil && t == payload, err
 }
 
-// rewriteManifest replaces the manifest atomically, mode 0666.
-func rewriteManifest(manifest, content string) error {
+// rewriteManifest replaces the manifest name of dir atomically, mode
+// 0666: written to a new temporary file beside it (never through a link),
+// synced, renamed over it.
+func rewriteManifest(dir *safeDir, name, content string) error {
 	var rnd [4]byte
 	rand.Read(rnd[:])
-	return WriteFileAtomic(manifest, manifest+"."+hex.EncodeToString(rnd[:])+".tmp", []byte(content), 0o666)
+	tmp := name + "." + hex.EncodeToString(rnd[:]) + ".tmp"
+	f, err := dir.openFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(0o666)
+	if err == nil {
+		_, err = f.WriteString(content)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = dir.rename(tmp, name)
+	}
+	if err != nil {
+		dir.unlink(tmp)
+	}
+	return err
 }
 
 // WriteFileAtomic replaces the file at path with data: written to tmp

@@ -104,7 +104,9 @@ type Options struct {
 // hfidx for this cache, it is updated in place in one transaction, listing
 // again only the repos whose folders changed (see cache.Walker.Check);
 // otherwise, or with Options.Rebuild, a fresh index is written into a new
-// file and renamed over the old one. Either way a reader never sees a
+// file and renamed over the old one. An index built from another cache is
+// replaced only with Options.Rebuild: else Sync returns an
+// *OtherCacheError and leaves it as it is. Either way a reader never sees a
 // half-written index and a crash leaves the old one. A file at dbPath that
 // is not an hfidx index, or one from a newer hfidx (unless Options.Rebuild),
 // is never overwritten: Sync returns an *IndexError. Concurrent syncs of one index wait for each
@@ -139,6 +141,14 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 			os.Remove(p)
 		}
 	}
+	// An index of another cache is replaced only when asked to rebuild:
+	// silently, it would lose the state it keeps for that cache, and the
+	// next command of that cache would answer about this one.
+	if exists && !opts.Rebuild {
+		if err := CheckCache(root, dbPath); err != nil {
+			return st, err
+		}
+	}
 	switch {
 	case opts.Rebuild:
 		st.Reason = "rebuild asked for"
@@ -161,6 +171,51 @@ func Sync(root, dbPath string, opts Options) (Stats, error) {
 		touch(dbPath + ".lock")
 	}
 	return st, err
+}
+
+// OtherCacheError is returned for an index that was built from another
+// cache than the one a command was given.
+type OtherCacheError struct {
+	Index string // the index file
+	Built string // the cache folder it was built from, as its meta table records it
+	Given string // the cache folder given, resolved
+}
+
+func (e *OtherCacheError) Error() string {
+	return fmt.Sprintf("index %s was built from cache %s, not %s", e.Index, e.Built, e.Given)
+}
+
+// BuiltFrom returns the cache folder the index at dbPath was built from
+// (meta key cache_dir: the resolved root the sync was given), reading the
+// file read-only whatever its schema version. It returns "" and a nil
+// error when the file does not exist, and an error when it cannot be read
+// as an index or records no cache folder.
+func BuiltFrom(dbPath string) (string, error) {
+	db, err := schema.OpenPrevious(dbPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var dir string
+	if err := db.Get(&dir, `SELECT value FROM meta WHERE key = 'cache_dir'`); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// CheckCache returns an *OtherCacheError when the index at dbPath records a
+// cache folder other than root (absolute and resolved). It returns nil when
+// the index records root, does not exist, or cannot be read: opening it
+// reports that with its own error.
+func CheckCache(root, dbPath string) error {
+	built, err := BuiltFrom(dbPath)
+	if err != nil || built == "" || built == root {
+		return nil
+	}
+	return &OtherCacheError{Index: dbPath, Built: built, Given: root}
 }
 
 // tmpPrefix starts the name of the file a full sync writes before renaming
