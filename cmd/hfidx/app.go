@@ -63,6 +63,7 @@ type app struct {
 	stdoutIsTTY bool
 	now         time.Time
 	syncOpts    index.Options // set by the sync command
+	sameCacheOK string        // the cache and index sameCache found matching
 	kong        *kong.Kong
 }
 
@@ -112,6 +113,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		if ctx != nil && ctx.Selected() != nil {
 			hint = "run 'hfidx " + ctx.Selected().Name + " --help' for its flags"
 		}
+		var ce *cliError
+		if errors.As(err, &ce) {
+			return report(stderr, ce)
+		}
 		var ue *query.UsageError
 		if errors.As(err, &ue) {
 			return report(stderr, usagef(hint, "%s", ue.Msg))
@@ -159,19 +164,29 @@ func (a *app) cacheDir() (string, error) {
 	return root, nil
 }
 
-// dbPath returns the index file for the cache at root.
+// dbPath returns the index file for the cache at root. An existing index
+// built from another cache is refused (see sameCache), except by a sync
+// asked to rebuild it; with root "" nothing is checked.
 func (a *app) dbPath(root string) (string, error) {
+	var p string
 	if a.DB != "" {
-		p := cache.ExpandUser(a.DB, a.lookup)
-		abs, err := filepath.Abs(p)
+		e := cache.ExpandUser(a.DB, a.lookup)
+		abs, err := filepath.Abs(e)
 		if err != nil {
-			return "", failf("pass --db PATH", "bad index path %s: %v", p, err)
+			return "", failf("pass --db PATH", "bad index path %s: %v", e, err)
 		}
-		return abs, nil
+		p = abs
+	} else {
+		d, err := index.DefaultPath(root, a.lookup)
+		if err != nil {
+			return "", failf("pass --db PATH or set HFIDX_DB", "%v", err)
+		}
+		p = d
 	}
-	p, err := index.DefaultPath(root, a.lookup)
-	if err != nil {
-		return "", failf("pass --db PATH or set HFIDX_DB", "%v", err)
+	if root != "" && !a.syncOpts.Rebuild {
+		if err := a.sameCache(root, p); err != nil {
+			return "", err
+		}
 	}
 	return p, nil
 }
@@ -215,6 +230,10 @@ func indexFailure(db string, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "cannot write the index: %v", err)
 	}
+	var oc *index.OtherCacheError
+	if errors.As(err, &oc) {
+		return otherCache(oc)
+	}
 	var ie *index.IndexError
 	if errors.As(err, &ie) {
 		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
@@ -236,21 +255,16 @@ func (a *app) openIndex() (*sqlx.DB, float64, error) {
 		}
 		return db, time.Since(start).Seconds(), nil
 	}
-	path := ""
-	if a.DB != "" {
-		p, err := a.dbPath("")
-		if err != nil {
-			return nil, 0, err
-		}
-		path = p
-	} else {
-		root, err := a.cacheDir()
-		if err != nil {
-			return nil, 0, err
-		}
-		if path, err = a.dbPath(root); err != nil {
-			return nil, 0, err
-		}
+	// The index must be of the cache given. Only an index named with --db,
+	// read while no cache folder is named nor found, is read as it is: no
+	// other cache is given then.
+	root, err := a.cacheDir()
+	if err != nil && (a.DB == "" || a.CacheDir != "") {
+		return nil, 0, err
+	}
+	path, err := a.dbPath(root)
+	if err != nil {
+		return nil, 0, err
 	}
 	db, err := schema.OpenReadOnly(path)
 	if errors.Is(err, fs.ErrNotExist) {
