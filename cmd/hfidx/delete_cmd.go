@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/alecthomas/kong"
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/term"
 
@@ -30,7 +31,10 @@ type deleteCmd struct {
 }
 
 // Validate checks the flag combinations.
-func (c *deleteCmd) Validate() error {
+func (c *deleteCmd) Validate(kctx *kong.Context) error {
+	if err := realRunNoSync(kctx, "delete", c.DryRun); err != nil {
+		return err
+	}
 	if c.Sort != "" && !slices.Contains(query.ChoiceOrders, c.Sort) {
 		return &query.UsageError{Msg: fmt.Sprintf("invalid --sort %q: want one of %s", c.Sort, strings.Join(query.ChoiceOrders, ", "))}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/query"
 )
@@ -16,6 +18,11 @@ type pruneCmd struct {
 	Yes                      bool   `name:"yes" short:"y" help:"Do not ask for confirmation."`
 	Grace                    string `name:"grace" default:"1h" placeholder:"AGE" help:"Leave orphan blobs, store payloads and temporary files changed more recently than this (s, m, h, d, w; default 1h): a download may sit between its rename and its link."`
 	IncludeUnreferencedRepos bool   `name:"include-unreferenced-repos" help:"Also delete repos no ref names at all (downloaded by commit hash only), whole."`
+}
+
+// Validate refuses a real prune with --no-sync.
+func (c *pruneCmd) Validate(kctx *kong.Context) error {
+	return realRunNoSync(kctx, "prune", c.DryRun)
 }
 
 // pruneOutput is the JSON of prune.
