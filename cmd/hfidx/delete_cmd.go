@@ -229,8 +229,9 @@ func withLeftovers(root string, plan *query.Plan) {
 
 // runPlan executes a plan the user has seen, for delete and prune: it
 // re-plans sel on a fresh index and refuses (exit 3) when the new plan
-// removes more than shown; records the plan's blobs beside the index so
-// that an interrupted run is finished by the next delete; runs the
+// removes more than shown; records the plan's blobs and the store payloads
+// its sweep decides on beside the index, so that an interrupted run is
+// finished by the next delete or prune of the cache; runs the
 // executor with the options of d (its paths come from the plan); brings
 // the index up to date whatever happened; and looks for links a
 // concurrent download made to removed blobs. err is a failure before
@@ -260,14 +261,12 @@ func runPlan(a *app, root string, sel *query.Selection, shown *query.Plan, d cac
 	}
 	d.Root, d.Repos, d.Snapshots, d.Refs, d.Blobs = root, plan.Repos, plan.Snapshots, plan.Refs, plan.Blobs
 	d.Files, d.Payloads = plan.Files, plan.Payloads
-	done, err := recordPending(dbPath, root, plan.Blobs)
+	done, err := recordPending(dbPath, &d)
 	if err != nil {
 		return nil, res, nil, nil, failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
 	}
 	res, execErr = d.Execute()
-	if execErr == nil {
-		done()
-	}
+	done(execErr == nil)
 	// The index is brought up to date whatever happened.
 	if _, err := index.Sync(root, dbPath, index.Options{Jobs: a.Jobs}); err != nil && execErr == nil {
 		execErr = err
