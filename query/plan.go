@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,6 +26,9 @@ type Selection struct {
 	// Payloads are store payloads to sweep (prune), by absolute path.
 	Payloads map[string]bool
 	Unknown  []string // targets that match nothing
+	// BreakLinks removes blobs that snapshot entries of other repos link
+	// (delete --break-links); the plan then names those entries in Breaks.
+	BreakLinks bool
 }
 
 // FileKey names a snapshot entry across syncs.
@@ -100,7 +104,7 @@ func Resolve(db *sqlx.DB, targets []Target, unknown []string) (*Selection, error
 		switch t.Kind {
 		case TargetFile:
 			var repos []match
-			if repos, err = repoMatches(db, t.CacheID()); err != nil {
+			if repos, err = repoMatches(db, t.CacheID(), t.Exact); err != nil {
 				return nil, err
 			}
 			if len(repos) > 1 {
@@ -124,10 +128,10 @@ func Resolve(db *sqlx.DB, targets []Target, unknown []string) (*Selection, error
 			}
 			continue
 		case TargetRevision:
-			ms, err = revisionMatches(db, t.Hash, "")
+			ms, err = revisionMatches(db, t.Hash, "", t.Exact)
 		case TargetRepo, TargetRepoRevision:
 			var repos []match
-			repos, err = repoMatches(db, t.CacheID())
+			repos, err = repoMatches(db, t.CacheID(), t.Exact)
 			if err != nil {
 				return nil, err
 			}
@@ -144,7 +148,7 @@ func Resolve(db *sqlx.DB, targets []Target, unknown []string) (*Selection, error
 				continue
 			}
 			if len(repos) == 1 {
-				ms, err = revisionMatches(db, t.Hash, repos[0].Folder)
+				ms, err = revisionMatches(db, t.Hash, repos[0].Folder, t.Exact)
 			}
 		}
 		if err != nil {
@@ -178,13 +182,16 @@ func (a *AmbiguousError) add(target string, ms []match, revs bool) {
 	a.Candidates = append(a.Candidates, c)
 }
 
-func revisionMatches(db *sqlx.DB, hash, folder string) ([]match, error) {
+// revisionMatches returns the revisions named hash (in folder, unless
+// ""): exact-case ones, or else, unless exact, those it is a
+// case-insensitive prefix of.
+func revisionMatches(db *sqlx.DB, hash, folder string, exact bool) ([]match, error) {
 	const base = `SELECT v.id AS revision, r.folder, r.cache_id, v.commit_hash FROM revisions v JOIN repos r ON r.id = v.repo `
 	var ms []match
 	if err := db.Select(&ms, base+`WHERE v.commit_hash = ?1 AND (?2 = '' OR r.folder = ?2) ORDER BY r.folder`, hash, folder); err != nil {
 		return nil, err
 	}
-	if len(ms) > 0 {
+	if len(ms) > 0 || exact {
 		return ms, nil
 	}
 	err := db.Select(&ms, base+`WHERE lower(substr(v.commit_hash, 1, length(?1))) = lower(?1) AND (?2 = '' OR r.folder = ?2)
@@ -200,8 +207,8 @@ func fileMatches(db *sqlx.DB, t Target, folder string, amb *AmbiguousError) ([]F
 	if t.Hash != "" {
 		var ms []match
 		var err error
-		if hexRe.MatchString(t.Hash) {
-			if ms, err = revisionMatches(db, t.Hash, folder); err != nil {
+		if t.Exact || hexRe.MatchString(t.Hash) {
+			if ms, err = revisionMatches(db, t.Hash, folder, t.Exact); err != nil {
 				return nil, err
 			}
 		}
@@ -242,12 +249,14 @@ func fileMatches(db *sqlx.DB, t Target, folder string, amb *AmbiguousError) ([]F
 	return out, nil
 }
 
-func repoMatches(db *sqlx.DB, cacheID string) ([]match, error) {
+// repoMatches returns the repos whose cache id is cacheID, or else,
+// unless exact, those it matches case-insensitively.
+func repoMatches(db *sqlx.DB, cacheID string, exact bool) ([]match, error) {
 	var ms []match
 	if err := db.Select(&ms, `SELECT 0 AS revision, folder, cache_id, '' AS commit_hash FROM repos WHERE cache_id = ? ORDER BY folder`, cacheID); err != nil {
 		return nil, err
 	}
-	if len(ms) > 0 {
+	if len(ms) > 0 || exact {
 		return ms, nil
 	}
 	err := db.Select(&ms, `SELECT 0 AS revision, folder, cache_id, '' AS commit_hash FROM repos WHERE lower(cache_id) = lower(?) ORDER BY folder`, cacheID)
@@ -269,9 +278,55 @@ type Plan struct {
 	Unknown            []string    `json:"unknown"`
 	Leftovers          []string    `json:"leftovers"`
 	Entries            []PlanEntry `json:"entries"`
+	// Held are blobs the plan keeps because a snapshot entry of another
+	// repo, which stays, links them (see Selection.BreakLinks).
+	Held []HeldBlob `json:"held"`
+	// Breaks are snapshot entries of other repos, staying, that link a
+	// blob the plan removes: they dangle once it ran.
+	Breaks []BrokenLink `json:"breaks"`
 
 	// Sizes holds the apparent bytes each blob, copy, payload and repo frees.
 	Sizes map[string]int64 `json:"-"`
+}
+
+// HeldBlob is a blob a plan keeps, with the entry of another repo that
+// links it.
+type HeldBlob struct {
+	Path     string `json:"path"`
+	Size     int64  `json:"size"`
+	LinkedBy string `json:"linked_by"`
+}
+
+// BrokenLink is a snapshot entry of another repo that a plan leaves
+// dangling, with the blob it links.
+type BrokenLink struct {
+	Path string `json:"path"`
+	Blob string `json:"blob_path"`
+}
+
+// Reader is what planning reads the index through: a *sqlx.DB, which
+// MakePlan, PlanPrune and Resolve then read in one transaction (one
+// snapshot of the index, whatever a concurrent sync commits meanwhile), or
+// a *sqlx.Tx already open.
+type Reader interface {
+	Get(dest any, query string, args ...any) error
+	Select(dest any, query string, args ...any) error
+}
+
+// inSnapshot runs f on one read transaction of db when db is a *sqlx.DB,
+// else on db itself.
+func inSnapshot[T any](db Reader, f func(Reader) (T, error)) (T, error) {
+	d, ok := db.(*sqlx.DB)
+	if !ok {
+		return f(db)
+	}
+	tx, err := d.Beginx()
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer tx.Rollback()
+	return f(tx)
 }
 
 // PlanEntry is one affected repo, for listings.
@@ -315,8 +370,12 @@ func (p *Plan) Paths() []string {
 
 // MakePlan computes the plan for sel on db. It returns the database error,
 // if any.
-func MakePlan(db *sqlx.DB, sel *Selection) (*Plan, error) {
-	p := &Plan{Blobs: []string{}, Refs: []string{}, Repos: []string{}, Snapshots: []string{}, Files: []string{}, Copies: []string{},
+func MakePlan(db Reader, sel *Selection) (*Plan, error) {
+	return inSnapshot(db, func(db Reader) (*Plan, error) { return makePlan(db, sel) })
+}
+
+func makePlan(db Reader, sel *Selection) (*Plan, error) {
+	p := &Plan{Held: []HeldBlob{}, Breaks: []BrokenLink{}, Blobs: []string{}, Refs: []string{}, Repos: []string{}, Snapshots: []string{}, Files: []string{}, Copies: []string{},
 		Payloads: []string{}, Unknown: append([]string{}, sel.Unknown...), Leftovers: []string{}, Entries: []PlanEntry{},
 		Sizes: map[string]int64{}}
 	revIDs, repoIDs, fileIDs, orphanIDs, payloadIDs := []int64{}, []int64{}, []int64{}, []int64{}, []int64{}
@@ -356,10 +415,40 @@ func MakePlan(db *sqlx.DB, sel *Selection) (*Plan, error) {
 			return nil, err
 		}
 	}
+	jsonIDs := func(ids []int64) string { b, _ := json.Marshal(ids); return string(b) }
+	heldIDs := []int64{}
+	if !sel.BreakLinks {
+		var held []struct {
+			Blob     int64  `db:"blob"`
+			Repo     int64  `db:"repo"`
+			Path     string `db:"path"`
+			Size     int64  `db:"size"`
+			LinkedBy string `db:"linked_by"`
+			Whole    bool   `db:"whole"`
+		}
+		if err := db.Select(&held, schema.HeldSQL(), jsonIDs(revIDs), jsonIDs(repoIDs), jsonIDs(fileIDs)); err != nil {
+			return nil, err
+		}
+		kept := map[int64]bool{}
+		for _, h := range held {
+			heldIDs = append(heldIDs, h.Blob)
+			p.Held = append(p.Held, HeldBlob{Path: h.Path, Size: h.Size, LinkedBy: h.LinkedBy})
+			if h.Whole && !kept[h.Repo] {
+				// A repo that holds one cannot go whole: its revisions go,
+				// its folder stays with the blobs others link.
+				kept[h.Repo] = true
+				var revs []int64
+				if err := db.Select(&revs, `SELECT id FROM revisions WHERE repo = ?`, h.Repo); err != nil {
+					return nil, err
+				}
+				revIDs = append(revIDs, revs...)
+			}
+		}
+		repoIDs = slices.DeleteFunc(repoIDs, func(id int64) bool { return kept[id] })
+	}
 	args := []any{}
-	for _, ids := range [][]int64{revIDs, repoIDs, fileIDs, orphanIDs, payloadIDs} {
-		b, _ := json.Marshal(ids)
-		args = append(args, string(b))
+	for _, ids := range [][]int64{revIDs, repoIDs, fileIDs, orphanIDs, payloadIDs, heldIDs} {
+		args = append(args, jsonIDs(ids))
 	}
 	var items []struct {
 		Kind     string `db:"kind"`
@@ -368,6 +457,7 @@ func MakePlan(db *sqlx.DB, sel *Selection) (*Plan, error) {
 		Revision *int64 `db:"revision"`
 		Size     int64  `db:"size"`
 		Usage    int64  `db:"usage"`
+		Other    string `db:"other"`
 	}
 	if err := db.Select(&items, schema.PlanSQL(), args...); err != nil {
 		return nil, err
@@ -404,6 +494,8 @@ func MakePlan(db *sqlx.DB, sel *Selection) (*Plan, error) {
 			p.Sizes[it.Path] = it.Size
 		case "usage":
 			p.ExpectedFreedUsage = it.Usage
+		case "break":
+			p.Breaks = append(p.Breaks, BrokenLink{Path: it.Path, Blob: it.Other})
 		}
 	}
 	if err := p.listing(db, wholeRepos, snapRevs, fileRevs); err != nil {
@@ -412,7 +504,7 @@ func MakePlan(db *sqlx.DB, sel *Selection) (*Plan, error) {
 	return p, nil
 }
 
-func (p *Plan) listing(db *sqlx.DB, whole []int64, snaps map[int64][]int64, fileRevs map[int64]bool) error {
+func (p *Plan) listing(db Reader, whole []int64, snaps map[int64][]int64, fileRevs map[int64]bool) error {
 	type repoRow struct {
 		ID      int64  `db:"id"`
 		CacheID string `db:"cache_id"`

@@ -4,8 +4,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/schema"
 )
@@ -70,7 +68,11 @@ type pruneRow struct {
 
 // PlanPrune lists what a prune removes and plans it. It returns the
 // database error, if any.
-func PlanPrune(db *sqlx.DB, opts PruneOptions) (*Prune, error) {
+func PlanPrune(db Reader, opts PruneOptions) (*Prune, error) {
+	return inSnapshot(db, func(db Reader) (*Prune, error) { return planPrune(db, opts) })
+}
+
+func planPrune(db Reader, opts PruneOptions) (*Prune, error) {
 	var rows []pruneRow
 	if err := db.Select(&rows, schema.PruneSQL(), opts.IncludeUnreferencedRepos); err != nil {
 		return nil, err

@@ -16,6 +16,11 @@ func PlanSQL() string { return planFile("plan/delete.sql") }
 // taken and the grace cutoff in epoch seconds.
 func PruneSQL() string { return planFile("plan/prune.sql") }
 
+// HeldSQL returns the query listing the blobs a deletion keeps because a
+// snapshot entry of another repo links them (plan/held.sql). Its
+// parameters are PlanSQL's first three.
+func HeldSQL() string { return planFile("plan/held.sql") }
+
 func planFile(name string) string {
 	b, err := planFiles.ReadFile(name)
 	if err != nil {

@@ -5,7 +5,10 @@
 -- ?1: JSON array of revisions.id selected; ?2: JSON array of repos.id
 -- selected whole; ?3: JSON array of files.id (snapshot entries) selected;
 -- ?4: JSON array of blobs.id of orphan entries of <repo>/blobs to remove;
--- ?5: JSON array of payloads.id of unreferenced store payloads to sweep.
+-- ?5: JSON array of payloads.id of unreferenced store payloads to sweep;
+-- ?6: JSON array of blobs.id kept because a snapshot entry of another repo
+-- links them (schema/plan/held.sql); a repo holding one is never removed
+-- whole: its revisions go, its folder and those blobs stay.
 -- One row per item:
 --   repo      a repo folder removed whole (every revision selected, or the repo itself)
 --   snapshot  a snapshot folder of a selected revision of a repo that stays
@@ -15,6 +18,7 @@
 --   copy      a real file inside a removed snapshot, or a selected real file (counted, removed with it)
 --   payload   a store payload whose every reference goes (the sweep removes it)
 --   usage     one row: the allocated bytes the plan frees, each inode once
+--   break     a snapshot entry of another repo that the plan leaves dangling (other: its blob)
 -- size is what the item frees in apparent bytes (0 for snapshots, refs and
 -- files; for a repo, its blobs as revision_usage.exclusive_size counts
 -- them). A repo entry that links into the shared store frees nothing by
@@ -33,6 +37,7 @@ whole AS MATERIALIZED (
     SELECT v.repo FROM revisions v JOIN sel ON sel.id = v.id
     WHERE NOT EXISTS (SELECT 1 FROM revisions w
                       WHERE w.repo = v.repo AND w.id NOT IN (SELECT id FROM sel))
+      AND v.repo NOT IN (SELECT repo FROM blobs WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?6)))
 ),
 snaps AS MATERIALIZED (
     SELECT v.id, v.repo, v.snapshot_path FROM revisions v JOIN sel ON sel.id = v.id
@@ -65,7 +70,7 @@ gone AS MATERIALIZED (
     WHERE b.kind = 'copy' AND b.path = x.file_path
     UNION
     SELECT b.id FROM touched t JOIN blobs b ON b.id = t.blob
-    WHERE b.repo = t.repo AND b.kind = 'blob'
+    WHERE b.repo = t.repo AND b.kind = 'blob' AND b.id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?6))
       AND NOT EXISTS (SELECT 1 FROM files k JOIN revisions w ON w.id = k.revision
                       WHERE k.blob = b.id AND w.repo = t.repo
                         AND w.repo NOT IN (SELECT id FROM whole) AND w.id NOT IN (SELECT id FROM sel)
@@ -73,7 +78,7 @@ gone AS MATERIALIZED (
     UNION
     SELECT b.id FROM blobs b
     WHERE b.id IN (SELECT CAST(value AS INTEGER) FROM json_each(?4))
-      AND b.kind = 'blob' AND b.repo NOT IN (SELECT id FROM whole)
+      AND b.kind = 'blob' AND b.repo NOT IN (SELECT id FROM whole) AND b.id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?6))
       AND NOT EXISTS (SELECT 1 FROM files k JOIN revisions w ON w.id = k.revision
                       WHERE k.blob = b.id
                         AND w.repo NOT IN (SELECT id FROM whole) AND w.id NOT IN (SELECT id FROM sel)
@@ -99,26 +104,35 @@ inodes AS MATERIALIZED (
     WHERE b.id IN (SELECT id FROM removed) AND b.payload IS NULL AND b.missing = 0 AND b.kind <> 'external'
     GROUP BY b.dev, b.ino
 )
-SELECT 'usage' AS kind, '' AS path, NULL AS repo, NULL AS revision, 0 AS size, i.usage + p.usage AS usage
+SELECT 'usage' AS kind, '' AS path, NULL AS repo, NULL AS revision, 0 AS size, i.usage + p.usage AS usage, '' AS other
 FROM (SELECT coalesce(sum(usage), 0) AS usage FROM inodes WHERE n >= nlink) i,
      (SELECT coalesce(sum(usage), 0) AS usage FROM released) p
 UNION ALL
-SELECT 'payload', p.path, NULL, NULL, p.size, p.usage FROM released p
+SELECT 'payload', p.path, NULL, NULL, p.size, p.usage, '' FROM released p
 UNION ALL
 SELECT 'repo', r.path, r.id, NULL,
        coalesce((SELECT sum(b.size) FROM blobs b
                  WHERE b.repo = r.id AND b.payload IS NULL
                    AND EXISTS (SELECT 1 FROM files f JOIN revisions v ON v.id = f.revision
                                WHERE f.blob = b.id AND v.repo = r.id)), 0),
-       0
+       0, ''
 FROM repos r WHERE r.id IN (SELECT id FROM whole)
 UNION ALL
-SELECT 'snapshot', s.snapshot_path, s.repo, s.id, 0, 0 FROM snaps s
+SELECT 'snapshot', s.snapshot_path, s.repo, s.id, 0, 0, '' FROM snaps s
 UNION ALL
-SELECT 'ref', x.path, x.repo, x.revision, 0, 0 FROM refs x WHERE x.revision IN (SELECT id FROM snaps)
+SELECT 'ref', x.path, x.repo, x.revision, 0, 0, '' FROM refs x WHERE x.revision IN (SELECT id FROM snaps)
 UNION ALL
-SELECT 'file', x.file_path, x.repo, x.revision, 0, 0 FROM fsel x
+SELECT 'file', x.file_path, x.repo, x.revision, 0, 0, '' FROM fsel x
 UNION ALL
-SELECT b.kind, b.path, b.repo, NULL, CASE WHEN b.payload IS NULL THEN b.size ELSE 0 END, 0
+SELECT b.kind, b.path, b.repo, NULL, CASE WHEN b.payload IS NULL THEN b.size ELSE 0 END, 0, ''
 FROM blobs b WHERE b.id IN (SELECT id FROM gone)
+UNION ALL
+-- snapshot entries of other repos, staying, that link what the plan
+-- removes (delete --break-links, or a copy inside a removed snapshot)
+SELECT 'break', k.file_path, w.repo, k.revision, 0, 0, b.path
+FROM removed x CROSS JOIN blobs b ON b.id = x.id
+CROSS JOIN files k ON k.blob = b.id CROSS JOIN revisions w ON w.id = k.revision
+WHERE b.repo IS NOT NULL AND w.repo <> b.repo
+  AND w.repo NOT IN (SELECT id FROM whole) AND w.id NOT IN (SELECT id FROM sel)
+  AND k.id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?3))
 ORDER BY 1, 2;
