@@ -19,14 +19,8 @@ var direntBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &
 // listing and is returned. On Linux it reads the kernel's records
 // directly: no poller registration, and one small allocation per entry.
 func readDirFunc(dir string, batch int, fn func(Stat, []fs.DirEntry) error) (Stat, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = syscall.Open(dir, syscall.O_RDONLY|openDirFlags, 0)
-		if err != syscall.EINTR {
-			break
-		}
-	}
+	// O_NOATIME (openRead): listing a folder sets its access time.
+	fd, err := openRead(dir, syscall.O_RDONLY|openDirFlags)
 	if err != nil {
 		return Stat{}, &fs.PathError{Op: "open", Path: dir, Err: err}
 	}

@@ -1,8 +1,10 @@
 package cache
 
 import (
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -73,4 +75,73 @@ func readDir(dir string) ([]fs.DirEntry, Stat, error) {
 // sortByName sorts directory entries by name.
 func sortByName(des []fs.DirEntry) {
 	slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+}
+
+// readFile is os.ReadFile through openFileRead (symlinks followed), so
+// that reading leaves the file's access time as it was where the kernel
+// allows.
+func readFile(path string) ([]byte, error) {
+	f, err := openFileRead(path, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+// listDir is os.ReadDir through openFileRead: symlinks followed, entries
+// sorted by name. Inside the cache, where links are never followed, use
+// readDir.
+func listDir(dir string) ([]fs.DirEntry, error) {
+	f, err := openFileRead(dir, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	des, err := f.ReadDir(-1)
+	sortByName(des)
+	return des, err
+}
+
+// walkDir is filepath.WalkDir listing each folder with readDir: never
+// through a symlink (root included), and leaving access times as they
+// were where the kernel allows.
+func walkDir(root string, fn fs.WalkDirFunc) error {
+	info, err := os.Lstat(root)
+	if err != nil {
+		err = fn(root, nil, err)
+	} else {
+		err = walkDirFrom(root, fs.FileInfoToDirEntry(info), fn)
+	}
+	if err == filepath.SkipDir || err == filepath.SkipAll {
+		return nil
+	}
+	return err
+}
+
+func walkDirFrom(path string, d fs.DirEntry, fn fs.WalkDirFunc) error {
+	if err := fn(path, d, nil); err != nil || !d.IsDir() {
+		if err == filepath.SkipDir && d.IsDir() {
+			err = nil
+		}
+		return err
+	}
+	des, _, err := readDir(path)
+	if err != nil {
+		if err = fn(path, d, err); err != nil {
+			if err == filepath.SkipDir {
+				err = nil
+			}
+			return err
+		}
+	}
+	for _, e := range des {
+		if err := walkDirFrom(filepath.Join(path, e.Name()), e, fn); err != nil {
+			if err == filepath.SkipDir {
+				break
+			}
+			return err
+		}
+	}
+	return nil
 }

@@ -64,9 +64,14 @@ func readDirFunc(dir string, batch int, fn func(Stat, []fs.DirEntry) error) (Sta
 	}
 }
 
+// openFileRead opens path for reading; other systems have no O_NOATIME.
+func openFileRead(path string, flags int) (*os.File, error) {
+	return os.OpenFile(path, flags, 0)
+}
+
 // readHead reads at most limit bytes from the start of the file at path.
 func readHead(path string, limit int) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openFileRead(path, os.O_RDONLY)
 	if err != nil {
 		return nil, err
 	}

@@ -83,18 +83,12 @@ func statOfSys(st *syscall.Stat_t) Stat {
 func lstatInfo(path string) (fs.FileInfo, error) { return os.Lstat(path) }
 
 // readHead reads at most limit bytes from the start of the file at path
-// (through symlinks), with plain system calls: a sync reads every ref file.
+// (through symlinks), with plain system calls and O_NOATIME (openRead): a
+// sync reads every ref file.
 func readHead(path string, limit int) ([]byte, error) {
-	var fd int
-	var err error
-	for {
-		// O_NONBLOCK: a ref that is (or links to) a FIFO must not block
-		// the scan; it reads as empty.
-		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
-		if err != syscall.EINTR {
-			break
-		}
-	}
+	// O_NONBLOCK: a ref that is (or links to) a FIFO must not block the
+	// scan; it reads as empty.
+	fd, err := openRead(path, syscall.O_RDONLY|syscall.O_NONBLOCK)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
