@@ -180,7 +180,7 @@ func (a Asset) Level() int {
 // cannot read become warnings; it returns an error only when dir exists
 // and cannot be listed.
 func ScanAssets(dir string) ([]Asset, []Warning, error) {
-	des, err := os.ReadDir(dir)
+	des, err := listDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
@@ -197,7 +197,7 @@ func ScanAssets(dir string) ([]Asset, []Warning, error) {
 			return
 		}
 		if fi.IsDir() && depth < 3 {
-			kids, err := os.ReadDir(p)
+			kids, _, err := readDir(p)
 			if err != nil {
 				ws = append(ws, Warning{Entry: names[0], Path: p, Message: "cannot list: " + errText(err)})
 			}
@@ -262,7 +262,7 @@ func measure(p string, fi fs.FileInfo, ws *[]Warning, entry string) (kind string
 		add(fi)
 		return "file", size, usage, files, newest
 	}
-	filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+	walkDir(p, func(q string, d fs.DirEntry, err error) error {
 		if err != nil {
 			*ws = append(*ws, Warning{Entry: entry, Path: q, Message: "cannot read: " + errText(err)})
 			return nil

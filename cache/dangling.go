@@ -78,7 +78,7 @@ func Dangling(root string, removed []string) []LostLink {
 		if fi, err := os.Lstat(snaps); err != nil || !fi.IsDir() {
 			continue
 		}
-		commits, err := os.ReadDir(snaps)
+		commits, _, err := readDir(snaps)
 		if err != nil {
 			continue
 		}
@@ -87,7 +87,7 @@ func Dangling(root string, removed []string) []LostLink {
 				continue
 			}
 			top := filepath.Join(snaps, c.Name())
-			filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+			walkDir(top, func(p string, d fs.DirEntry, err error) error {
 				if err != nil || d.Type()&fs.ModeSymlink == 0 {
 					return nil
 				}

@@ -79,7 +79,7 @@ func Lookup(root string, typ RepoType, repoID, filename, revision string) (Looku
 	refs := posixJoin(repo, "refs")
 	if isDir(refs) {
 		if ref := posixJoin(refs, revision); isFile(ref) {
-			b, err := os.ReadFile(ref)
+			b, err := readFile(ref)
 			if err != nil {
 				return notCached, fmt.Errorf("read ref %s: %w", ref, err)
 			}
@@ -101,7 +101,7 @@ func Lookup(root string, typ RepoType, repoID, filename, revision string) (Looku
 	if _, err := os.Stat(snapshots); err != nil {
 		return notCached, nil
 	}
-	f, err := os.Open(snapshots)
+	f, err := openFileRead(snapshots, os.O_RDONLY)
 	if err != nil {
 		return notCached, fmt.Errorf("list %s: %w", snapshots, err)
 	}

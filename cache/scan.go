@@ -272,7 +272,7 @@ func IsStore(root string) bool {
 	if err != nil || !mi.Mode().IsRegular() || mi.Size() != 2 {
 		return false
 	}
-	b, err := os.ReadFile(marker)
+	b, err := readFile(marker)
 	return err == nil && string(b) == "1\n"
 }
 
@@ -359,7 +359,7 @@ func (s *scanner) linkedRepo(e fs.DirEntry, path string, typ RepoType, id string
 // is not a repo folder.
 func (s *scanner) incomplete(entry, path string) ([]Incomplete, []Warning) {
 	dir := filepath.Join(path, "blobs")
-	des, err := os.ReadDir(dir)
+	des, err := listDir(dir)
 	if err != nil {
 		return nil, nil
 	}

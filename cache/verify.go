@@ -267,7 +267,7 @@ func (v *verifier) plan(t VerifyTarget) {
 	// revisions' are compared with their snapshots.
 	listings := map[string]*TreeListing{}
 	sizes := map[string]int64{} // blob name -> size the Hub gives
-	if des, err := os.ReadDir(filepath.Join(r.Path, "trees")); err == nil {
+	if des, err := listDir(filepath.Join(r.Path, "trees")); err == nil {
 		for _, d := range des {
 			commit, ok := strings.CutSuffix(d.Name(), ".json")
 			if !ok {
@@ -533,8 +533,9 @@ var errChanged = errors.New("the file changed while it was read")
 // algorithm of key. It returns the digest and the size read.
 func hashFile(path string, key DigestKey, buf []byte, p *VerifyProgress) (string, int64, error) {
 	// O_NONBLOCK: a file swapped for a FIFO since the scan must not hang
-	// the run; it is refused below.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	// the run; it is refused below. O_NOATIME (openFileRead): hashing
+	// every blob must not make each look used today.
+	f, err := openFileRead(path, os.O_RDONLY|syscall.O_NONBLOCK)
 	if err != nil {
 		return "", 0, err
 	}

@@ -93,7 +93,7 @@ func ReadTreeListing(repoPath, commit string) (*TreeListing, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", p)
 	}
-	b, err := os.ReadFile(p)
+	b, err := readFile(p)
 	if err != nil {
 		return nil, err
 	}
