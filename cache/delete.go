@@ -51,6 +51,7 @@ type Deletion struct {
 	store  bool            // Root/blobs is a marked store
 	sweeps map[string]bool // payloads to sweep once everything else is done
 	top    *safeDir        // the root, which every removal descends from
+	gone   []item          // snapshots removed, whose refs are read once more at the end
 }
 
 // Removal is one path Execute removed.
@@ -185,6 +186,7 @@ func (d *Deletion) Execute() (DeleteResult, error) {
 	}
 	d.store = IsStore(d.Root)
 	d.sweeps = map[string]bool{}
+	d.gone = nil
 	for _, p := range d.Payloads {
 		d.sweeps[p] = true
 	}
@@ -218,6 +220,13 @@ func (d *Deletion) Execute() (DeleteResult, error) {
 	}
 	if err := d.sweepAll(&res); err != nil {
 		return res, err
+	}
+	// A ref rewritten after a snapshot's re-check, while it went (a
+	// download finishing then): never left unsaid.
+	for _, it := range d.gone {
+		if ref := d.refNaming(it.parts[0], it.parts[2]); ref != "" {
+			res.RefsBroken = append(res.RefsBroken, KeptPayload{it.path, ref + " came to name it while it was removed"})
+		}
 	}
 	for _, l := range locks {
 		if err := d.removeLocks(l, &res); err != nil {
@@ -425,15 +434,15 @@ func (d *Deletion) remove(it item, res *DeleteResult) error {
 	if err != nil {
 		return err
 	}
+	if d.Before != nil {
+		if err := d.Before(it.kind, it.path); err != nil {
+			return err
+		}
+	}
 	if it.kind == "snapshot" {
 		if ref := d.refNaming(it.parts[0], name); ref != "" {
 			res.KeptSnapshots = append(res.KeptSnapshots, KeptPayload{it.path, ref + " names it again"})
 			return nil
-		}
-	}
-	if d.Before != nil {
-		if err := d.Before(it.kind, it.path); err != nil {
-			return err
 		}
 	}
 	var size int64
@@ -469,11 +478,7 @@ func (d *Deletion) remove(it item, res *DeleteResult) error {
 			err = parent.unlink(name)
 		}
 		if err == nil {
-			// A ref rewritten after the re-check, while the folder went:
-			// never left unsaid.
-			if ref := d.refNaming(it.parts[0], name); ref != "" {
-				res.RefsBroken = append(res.RefsBroken, KeptPayload{it.path, ref + " came to name it while it was removed"})
-			}
+			d.gone = append(d.gone, it)
 		}
 	case it.kind == "repo":
 		err = d.removeRepo(parent, it, st)
@@ -594,7 +599,7 @@ func Leftovers(root string, snapshots, refs, repos []string) []string {
 			refsDir = filepath.Join(root, folder, "refs")
 		}
 		for dir != refsDir && len(dir) > len(refsDir) && !dirs[dir] {
-			des, err := os.ReadDir(dir)
+			des, _, err := readDir(dir)
 			if err != nil {
 				break
 			}

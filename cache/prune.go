@@ -59,7 +59,7 @@ func PruneLeftovers(root string, cached map[string]map[string]bool, cutoff time.
 		}
 		trees := filepath.Join(repo, "trees")
 		if realDir(trees) {
-			if des, err := os.ReadDir(trees); err == nil {
+			if des, _, err := readDir(trees); err == nil {
 				for _, e := range des {
 					commit, ok := strings.CutSuffix(e.Name(), ".json")
 					if ok && !e.IsDir() && !cached[f][commit] {
@@ -72,7 +72,7 @@ func PruneLeftovers(root string, cached map[string]map[string]bool, cutoff time.
 		if realDir(refs) {
 			var walk func(dir string) bool
 			walk = func(dir string) (empty bool) {
-				des, err := os.ReadDir(dir)
+				des, _, err := readDir(dir)
 				if err != nil {
 					return false
 				}
@@ -103,7 +103,7 @@ func PruneLeftovers(root string, cached map[string]map[string]bool, cutoff time.
 	}
 	locks := filepath.Join(root, ".locks")
 	if realDir(locks) {
-		if des, err := os.ReadDir(locks); err == nil {
+		if des, _, err := readDir(locks); err == nil {
 			for _, e := range des {
 				name := e.Name()
 				if !e.IsDir() || strings.HasPrefix(name, ".") {

@@ -301,7 +301,7 @@ func (d *Deletion) census() (links map[string][]string, ok bool) {
 			return nil
 		}
 		dir := filepath.Join(d.Root, name, "blobs")
-		bs, err := os.ReadDir(dir)
+		bs, _, err := readDir(dir)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 				ok = false
