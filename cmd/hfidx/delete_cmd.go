@@ -408,7 +408,10 @@ func writePlan(w io.Writer, p *query.Plan) {
 	}
 }
 
-// rawTargets returns the targets from the arguments, reading stdin for -.
+// rawTargets returns the targets from the arguments, as they are, reading
+// stdin for -: one target a line, of which only the line break ("\n" or
+// "\r\n") is taken off; blank lines and lines whose first non-blank
+// character is '#' are skipped (no target starts with either).
 func (c *deleteCmd) rawTargets(a *app) ([]string, error) {
 	var out []string
 	for _, t := range c.Targets {
@@ -419,7 +422,8 @@ func (c *deleteCmd) rawTargets(a *app) ([]string, error) {
 		sc := bufio.NewScanner(a.stdin)
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
 		for sc.Scan() {
-			if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+			line := sc.Text()
+			if rest := strings.TrimSpace(line); rest != "" && !strings.HasPrefix(rest, "#") {
 				out = append(out, line)
 			}
 		}
