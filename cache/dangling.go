@@ -57,12 +57,8 @@ func Dangling(root string, removed []string) []LostLink {
 	gone := map[string]bool{}
 	folders := map[string]bool{}
 	for _, p := range removed {
-		rel, err := filepath.Rel(root, p)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			continue
-		}
-		parts := strings.Split(rel, string(filepath.Separator))
-		if len(parts) != 3 || parts[1] != "blobs" {
+		parts, ok := Under(root, filepath.Clean(p))
+		if !ok || len(parts) != 3 || parts[1] != "blobs" {
 			continue
 		}
 		gone[filepath.Clean(p)] = true

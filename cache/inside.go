@@ -4,7 +4,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // insideRoot reports whether p, once its links are followed, lies inside
@@ -17,5 +16,6 @@ func insideRoot(root, p string) bool {
 			return false
 		}
 	}
-	return strings.HasPrefix(p, root+string(filepath.Separator))
+	_, inside := Under(root, p)
+	return inside
 }

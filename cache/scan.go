@@ -290,8 +290,8 @@ type scanner struct {
 }
 
 func (s *scanner) rel(p string) string {
-	if r, err := filepath.Rel(s.root, p); err == nil && !strings.HasPrefix(r, "..") {
-		return filepath.ToSlash(r)
+	if parts, ok := Under(s.root, p); ok {
+		return strings.Join(parts, "/")
 	}
 	return p
 }
@@ -904,7 +904,7 @@ func (rs *repoScan) linkFile(p, relp string) (File, bool) {
 			if real, err := filepath.EvalSymlinks(p); err == nil {
 				final = real
 			}
-			if !strings.HasPrefix(final, rs.r.Path+string(filepath.Separator)) {
+			if _, inside := Under(rs.r.Path, final); !inside {
 				rs.note(p, "links outside its repo, to %s; counted as a blob of this repo, never deleted through the link", rs.rel(final))
 			}
 			f.Blob, _ = rs.blob(final, BlobExternal)
@@ -1031,7 +1031,7 @@ func (rs *repoScan) walkRefs(dir, rel string) {
 				rs.problem(p, "ref is a dangling symlink")
 				continue
 			}
-			if !strings.HasPrefix(res.final, rs.root+string(filepath.Separator)) {
+			if _, inside := Under(rs.root, res.final); !inside {
 				rs.problem(p, "ref is a symlink out of the cache (-> %s); not read", res.final)
 				continue
 			}

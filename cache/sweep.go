@@ -54,7 +54,7 @@ func checkShape(kind string, parts []string) error {
 func repoLeftovers(root string, paths []string) []string {
 	var out []string
 	for _, p := range paths {
-		if rel, err := filepath.Rel(root, p); err == nil && strings.HasPrefix(rel, ".locks"+string(filepath.Separator)) {
+		if parts, ok := Under(root, p); ok && parts[0] == ".locks" {
 			continue
 		}
 		out = append(out, p)
@@ -66,11 +66,11 @@ func repoLeftovers(root string, paths []string) []string {
 func lockLeftovers(root string, paths []string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
-		rel, err := filepath.Rel(root, p)
-		if err != nil || !strings.HasPrefix(rel, ".locks"+string(filepath.Separator)) {
+		parts, ok := Under(root, p)
+		if !ok || parts[0] != ".locks" {
 			continue
 		}
-		if filepath.Clean(p) != p || strings.Count(rel, string(filepath.Separator)) != 1 || strings.HasPrefix(filepath.Base(p), ".") {
+		if len(parts) != 2 || strings.HasPrefix(parts[1], ".") {
 			return nil, &PathError{p, "not a .locks/<folder> path"}
 		}
 		out = append(out, p)
@@ -182,11 +182,11 @@ func LocksHeld(dir string) string {
 // download <root>/<folder>/blobs/<etag>[.<8 hex>].incomplete:
 // <root>/.locks/<folder>/<etag>.lock.
 func IncompleteLock(root, path string) string {
-	rel, err := filepath.Rel(root, path)
-	if err != nil {
+	parts, ok := Under(root, path)
+	if !ok {
 		return ""
 	}
-	folder, _, _ := strings.Cut(rel, string(filepath.Separator))
+	folder := parts[0]
 	name := strings.TrimSuffix(filepath.Base(path), ".incomplete")
 	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i-1 == 8 && isHex(name[i+1:]) {
 		name = name[:i]
