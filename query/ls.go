@@ -228,3 +228,94 @@ func EachWarning(db *sqlx.DB, fn func(string)) error {
 	}
 	return rows.Err()
 }
+
+// QuietLines returns what `hfidx ls -q` prints for each entry of l, in
+// order: a target for `hfidx delete` that selects that repo (revision)
+// and nothing else, now and after any other entry has gone, given as an
+// argument or as a line of `hfidx delete -`. That is the cache id (the
+// commit hash in revision mode) when it parses as itself and no other
+// repo (revision) of the index matches it by case or prefix; else, for a
+// revision, `<cache id>@<hash>` under the same conditions within its
+// repo; else the exact form (`=<cache id>`, `=<hash>` when no other
+// revision has that exact hash, `=<cache id>@<hash>`; see ParseTarget).
+// It returns the database error, if any.
+func QuietLines(db *sqlx.DB, l *Listing) ([]string, error) {
+	var ids []string
+	if err := db.Select(&ids, `SELECT cache_id FROM repos`); err != nil {
+		return nil, err
+	}
+	// SQLite's lower(), which the case-insensitive match uses, folds ASCII
+	// only.
+	folded := map[string]int{}
+	for _, id := range ids {
+		folded[asciiLower(id)]++
+	}
+	plainRepo := func(id string) bool { return PlainRepo(id) && folded[asciiLower(id)] == 1 }
+	out := make([]string, len(l.Entries))
+	if !l.Revisions {
+		for i, e := range l.Entries {
+			out[i] = "=" + QuoteExact(e.ID)
+			if plainRepo(e.ID) {
+				out[i] = e.ID
+			}
+		}
+		return out, nil
+	}
+	var revs []struct {
+		Repo int64  `db:"repo"`
+		Hash string `db:"commit_hash"`
+	}
+	if err := db.Select(&revs, `SELECT repo, commit_hash FROM revisions`); err != nil {
+		return nil, err
+	}
+	// all and per repo: hashes folded and sorted, so that the hashes a
+	// target is a case-insensitive prefix of lie in one run; exact counts.
+	all, exact := []string{}, map[string]int{}
+	inRepo := map[int64][]string{}
+	for _, v := range revs {
+		f := asciiLower(v.Hash)
+		all = append(all, f)
+		inRepo[v.Repo] = append(inRepo[v.Repo], f)
+		exact[v.Hash]++
+	}
+	sort.Strings(all)
+	for _, s := range inRepo {
+		sort.Strings(s)
+	}
+	for i, e := range l.Entries {
+		h := e.Revision
+		switch {
+		case PlainHash(h) && prefixed(all, h) == 1:
+			out[i] = h
+		case exact[h] == 1:
+			out[i] = "=" + QuoteExact(h)
+		case plainRepo(e.ID) && PlainHash(h) && prefixed(inRepo[e.repoKey], h) == 1:
+			out[i] = e.ID + "@" + h
+		default:
+			out[i] = "=" + QuoteExact(e.ID) + "@" + QuoteExact(h)
+		}
+	}
+	return out, nil
+}
+
+// prefixed counts the strings of sorted (folded, sorted) that start with
+// h, folded.
+func prefixed(sorted []string, h string) int {
+	p := asciiLower(h)
+	i := sort.SearchStrings(sorted, p)
+	n := 0
+	for ; i+n < len(sorted) && strings.HasPrefix(sorted[i+n], p); n++ {
+	}
+	return n
+}
+
+// asciiLower folds A-Z byte by byte and leaves every other byte as it is.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

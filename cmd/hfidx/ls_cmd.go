@@ -17,7 +17,7 @@ type lsCmd struct {
 	Filter       []string `name:"filter" short:"f" sep:"none" type:"raw" placeholder:"EXPR" help:"Keep rows matching KEY OP VALUE (repeatable, all must match); keys: size, accessed, modified, type, refs, repo, damaged."`
 	Sort         string   `name:"sort" placeholder:"KEY[:asc|:desc]" help:"Order by name, size, accessed or modified (default directions: name asc, others desc)."`
 	Limit        string   `name:"limit" placeholder:"N" help:"Print at most N rows."`
-	Quiet        bool     `name:"quiet" short:"q" help:"Print only cache ids (commit hashes with --revisions), one per line, for 'hfidx delete -'."`
+	Quiet        bool     `name:"quiet" short:"q" help:"Print only cache ids (commit hashes with --revisions), one per line, each selecting exactly its row in 'hfidx delete -' (=… when the plain name would not)."`
 	ShowWarnings bool     `name:"show-warnings" help:"Print every warning about the cache on stderr."`
 	NoTruncate   bool     `name:"no-truncate" help:"Never cut the table to the terminal width."`
 	Usage        bool     `name:"usage" help:"Also show allocated bytes (st_blocks*512, each inode once) beside the apparent size."`
@@ -70,7 +70,19 @@ func (c *lsCmd) Run(a *app) error {
 		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
 	}
 	l.Apply(c.filters, c.sort, c.limit, a.nowFloat())
-	if err := c.write(a, l); err != nil {
+	if c.Quiet {
+		lines, err := query.QuietLines(db, l)
+		if err != nil {
+			return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		}
+		out := bufio.NewWriter(a.stdout)
+		for _, line := range lines {
+			fmt.Fprintln(out, line)
+		}
+		if err := out.Flush(); err != nil {
+			return err
+		}
+	} else if err := c.write(a, l); err != nil {
 		return err
 	}
 	if n := l.Warnings; n > 0 {
@@ -92,16 +104,6 @@ func (c *lsCmd) Run(a *app) error {
 }
 
 func (c *lsCmd) write(a *app, l *query.Listing) error {
-	if c.Quiet {
-		for _, e := range l.Entries {
-			if c.Revisions {
-				fmt.Fprintln(a.stdout, e.Revision)
-			} else {
-				fmt.Fprintln(a.stdout, e.ID)
-			}
-		}
-		return nil
-	}
 	switch a.Format {
 	case "json":
 		if l.Entries == nil {

@@ -9,7 +9,9 @@ import (
 
 // FuzzDeleteTarget runs `hfidx delete --dry-run` with arbitrary targets
 // (newline-separated, up to four) on a cache with case-colliding folders,
-// one commit in two repos, every repo type and a damaged repo: it never
+// one commit in two repos, every repo type, a damaged repo, repos whose
+// ids hold ':', '@', a trailing space or a newline, and revision folders
+// that are not 40 hex: it never
 // panics, exits 0 (unknown targets are listed and the rest proceeds) or 2
 // (a malformed or ambiguous target), and every path of a plan lies inside
 // the cache.
@@ -19,6 +21,9 @@ func FuzzDeleteTarget(f *testing.F) {
 		"space/org/s", "kernel/org/k", "model/org/a@" + hh1[:10], "model/org/a@zz", "hf://org/a", "hf://datasets/org/d",
 		"hf://spaces/org/s", "hf://kernels/org/k", "hf://org/a@main", "hf://buckets/x/y", "hf://gpt2", "model/org/a\n" + hh2,
 		"-", "--", "-y", "model/../x", "model/org/a,model/org/b", "model/org/caf\xe9", "", " \t", "#x", "model/org/a b",
+		"model/org/na:me", "=model/org/na%3Ame", "model/org/na:f.txt", "=model/org/na%3Ame:*", "model/org/sp ", "=model/org/sp%20",
+		"model/org/at@sign", "=model/org/at%40sign", "=" + hh1, "=model/org/a@" + hh1, "=model/org/a@main:f.txt", "=odd",
+		"=model/org/a%0Ab", "=%zz", "=", hh1 + "0",
 	} {
 		f.Add(s)
 	}
@@ -27,7 +32,8 @@ func FuzzDeleteTarget(f *testing.F) {
 	hub, db := filepath.Join(dir, "hub"), filepath.Join(dir, "index.db")
 	s1 := "/snapshots/" + hh1 + "/"
 	entries := map[string]string{}
-	for _, repo := range []string{"models--org--a", "models--Org--A", "datasets--org--d", "spaces--org--s", "kernels--org--k", "models--org--caf\xe9"} {
+	for _, repo := range []string{"models--org--a", "models--Org--A", "datasets--org--d", "spaces--org--s", "kernels--org--k", "models--org--caf\xe9",
+		"models--org--na:me", "models--org--na", "models--org--sp ", "models--org--at@sign", "models--org--a\nb"} {
 		entries[repo+s1+"f.txt"] = "link:../../blobs/e"
 		entries[repo+"/blobs/e"] = "file:" + repo
 		entries[repo+"/refs/main"] = "file:" + hh1
@@ -35,6 +41,8 @@ func FuzzDeleteTarget(f *testing.F) {
 	entries["models--org--a/snapshots/"+hh2+"/g.txt"] = "link:../../blobs/e2"
 	entries["models--org--a/blobs/e2"] = "file:two"
 	entries["models--org--broken"+s1+"x"] = "link:../../blobs/missing"
+	entries["models--org--a/snapshots/odd/h.txt"] = "link:../../blobs/e"
+	entries["models--org--a/snapshots/"+hh1+"0/h.txt"] = "link:../../blobs/e"
 	mktree(f, hub, entries)
 	if r := hfidx("sync", "--cache-dir", hub, "--db", db); r.code != 0 {
 		f.Fatalf("sync: %s", r.stderr)
