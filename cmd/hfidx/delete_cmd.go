@@ -25,6 +25,8 @@ type deleteCmd struct {
 	DryRun  bool     `name:"dry-run" help:"Print the plan; touch nothing."`
 	Yes     bool     `name:"yes" short:"y" help:"Do not ask for confirmation."`
 	Wait    bool     `name:"wait" help:"Wait for download locks held by other processes instead of skipping their repos."`
+	// Blobs other repos' snapshots link are kept unless asked.
+	BreakLinks bool `name:"break-links" help:"Also remove blobs that snapshots of other repos link; the files this breaks are listed (JSON: \"lost\")."`
 	// Without targets the revisions are chosen interactively.
 	DisableTUI bool   `name:"disable-tui" help:"Without targets: choose in a text file ($$VISUAL or $$EDITOR) instead of the list on the terminal."`
 	Sort       string `name:"sort" placeholder:"ORDER" help:"Order of the lists to choose from: alphabetical, lastUpdated, lastUsed or size (default: type, then repo id)."`
@@ -111,6 +113,7 @@ func (c *deleteCmd) Run(a *app) error {
 // planAndRun plans sel on db (and closes it), warns of the targets not
 // found, and goes on as showAndRun.
 func (c *deleteCmd) planAndRun(a *app, db *sqlx.DB, sel *query.Selection) error {
+	sel.BreakLinks = c.BreakLinks
 	plan, err := query.MakePlan(db, sel)
 	db.Close()
 	if err != nil {
@@ -185,7 +188,7 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 	}
 	withLeftovers(root, plan)
 	out := summarize(plan, &res)
-	out.Lost = lost
+	out.Lost = append(lost, brokenLinks(a, root, plan, &res)...)
 	if a.Format == "json" {
 		if err := writeJSON(a, out); err != nil {
 			return err
@@ -200,6 +203,12 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 		for _, s := range res.Skipped {
 			fmt.Fprintf(a.stderr, "Warning: skipped %s: %s (use --wait to wait for it)\n", s.Folder, s.Reason)
 		}
+		for _, k := range res.KeptSnapshots {
+			fmt.Fprintf(a.stderr, "Warning: kept %s: %s (a download moved the ref meanwhile)\n", k.Path, k.Reason)
+		}
+		for _, k := range res.RefsBroken {
+			fmt.Fprintf(a.stderr, "Warning: removed %s, but %s; download that revision again to repair the ref\n", k.Path, k.Reason)
+		}
 		writeKeptPayloads(a.stderr, plan, &res)
 	}
 	if execErr != nil {
@@ -213,6 +222,10 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 			files = fmt.Sprintf(", %d file(s)", out.FilesDeleted)
 		}
 		fmt.Fprintf(a.stdout, "Deleted %d repo(s) and %d revision(s)%s; freed %s.\n", out.ReposDeleted, out.RevsDeleted, files, query.FormatSize(out.Freed))
+	}
+	if n := len(res.KeptSnapshots) + len(res.RefsBroken); n > 0 {
+		return &cliError{code: exitChanged, msg: fmt.Sprintf("%d revision(s) changed during the delete: a ref names them now", n),
+			hint: "run 'hfidx delete --dry-run' with the same targets to see the plan as the cache is now"}
 	}
 	if len(res.Skipped) > 0 {
 		return &cliError{code: exitPartial, msg: fmt.Sprintf("%d repo(s) skipped: a download is running", len(res.Skipped)),
@@ -405,6 +418,22 @@ func writePlan(w io.Writer, p *query.Plan) {
 	}
 	if n := len(p.Leftovers); n > 0 {
 		fmt.Fprintf(w, "Leaves %d leftover(s) (.no_exist, trees, empty ref folders, locks) for a later prune.\n", n)
+	}
+	if len(p.Held) > 0 {
+		var size int64
+		for _, h := range p.Held {
+			size += h.Size
+		}
+		fmt.Fprintf(w, "Keeps %d blob(s) (%s) that snapshots of other repos link (--break-links removes them):\n", len(p.Held), query.FormatSize(size))
+		for _, h := range p.Held {
+			fmt.Fprintf(w, "  - %s (linked by %s)\n", h.Path, h.LinkedBy)
+		}
+	}
+	if len(p.Breaks) > 0 {
+		fmt.Fprintf(w, "Breaks %d file(s) of other repos that link what it removes:\n", len(p.Breaks))
+		for _, b := range p.Breaks {
+			fmt.Fprintf(w, "  - %s\n", b.Path)
+		}
 	}
 }
 
