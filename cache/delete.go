@@ -41,6 +41,12 @@ type Deletion struct {
 	// Payloads are shared-store payloads to sweep besides those the
 	// removed repo entries lead to: <root>/blobs/<xx>/<hash>.
 	Payloads []string
+	// Recheck are blobs the plan keeps because revisions it leaves link
+	// them; each goes too if, when its turn comes, no snapshot links it
+	// (another delete running beside this one removed those revisions),
+	// so two concurrent deletes leave what one delete of both would.
+	// Kept or already gone, they are not reported.
+	Recheck []string
 	// Wait makes Execute wait for download locks held by other processes
 	// instead of skipping their repos.
 	Wait bool
@@ -105,6 +111,7 @@ type item struct {
 	kind  string
 	path  string
 	parts []string // components under Root
+	quiet bool     // a Recheck blob: kept or missing is not reported
 }
 
 // shapes lists, per kind, the components under Root a path must have and
@@ -117,6 +124,7 @@ var shapes = map[string]struct {
 	"snapshot":   {3, 3, "snapshots"},
 	"ref":        {3, 64, "refs"},
 	"blob":       {3, 3, "blobs"},
+	"recheck":    {3, 3, "blobs"},
 	"file":       {4, 4096, "snapshots"},
 	"incomplete": {3, 3, "blobs"},
 	"leftover":   {3, 4096, ""},
@@ -140,14 +148,18 @@ func (d *Deletion) items() ([]item, error) {
 			if err := checkShape(kind, parts); err != nil {
 				return &PathError{p, err.Error()}
 			}
-			out = append(out, item{kind, p, parts})
+			if kind == "recheck" {
+				out = append(out, item{"blob", p, parts, true})
+				continue
+			}
+			out = append(out, item{kind, p, parts, false})
 		}
 		return nil
 	}
 	for _, g := range []struct {
 		kind  string
 		paths []string
-	}{{"ref", d.Refs}, {"snapshot", d.Snapshots}, {"file", d.Files}, {"blob", d.Blobs}, {"incomplete", d.Incomplete},
+	}{{"ref", d.Refs}, {"snapshot", d.Snapshots}, {"file", d.Files}, {"blob", d.Blobs}, {"recheck", d.Recheck}, {"incomplete", d.Incomplete},
 		{"leftover", repoLeftovers(d.Root, d.Leftovers)}, {"repo", d.Repos}} {
 		if err := add(g.kind, g.paths); err != nil {
 			return nil, err
@@ -330,7 +342,9 @@ func (d *Deletion) repo(folder string, items []item, res *DeleteResult) error {
 		links := &linkCheck{root: d.Root, folder: folder}
 		for _, it := range blobs {
 			if links.linked(it.path) {
-				res.Kept = append(res.Kept, it.path)
+				if !it.quiet {
+					res.Kept = append(res.Kept, it.path)
+				}
 				continue
 			}
 			if err := d.remove(it, res); err != nil {
@@ -428,7 +442,9 @@ func (d *Deletion) remove(it item, res *DeleteResult) error {
 	name := it.parts[n-1]
 	st, err := parent.lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		res.Missing = append(res.Missing, it.path)
+		if !it.quiet {
+			res.Missing = append(res.Missing, it.path)
+		}
 		return nil
 	}
 	if err != nil {

@@ -284,6 +284,10 @@ type Plan struct {
 	// Breaks are snapshot entries of other repos, staying, that link a
 	// blob the plan removes: they dangle once it ran.
 	Breaks []BrokenLink `json:"breaks"`
+	// Recheck are blobs the plan keeps because revisions it leaves link
+	// them; the executor removes one only if nothing links it by then (see
+	// cache.Deletion.Recheck). Neither counted nor listed.
+	Recheck []string `json:"-"`
 
 	// Sizes holds the apparent bytes each blob, copy, payload and repo frees.
 	Sizes map[string]int64 `json:"-"`
@@ -501,6 +505,9 @@ func makePlan(db Reader, sel *Selection) (*Plan, error) {
 	if err := p.listing(db, wholeRepos, snapRevs, fileRevs); err != nil {
 		return nil, err
 	}
+	if err := p.recheck(db, snapRevs); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -577,6 +584,45 @@ func (p *Plan) listing(db Reader, whole []int64, snaps map[int64][]int64, fileRe
 		return a.Folder < b.Folder
 	})
 	return nil
+}
+
+// recheck lists the blobs of their own repo that the removed snapshots
+// and files link and that the plan keeps (a revision it leaves links
+// them), less those kept for other repos' links.
+func (p *Plan) recheck(db Reader, snapRevs map[int64][]int64) error {
+	var revs []int64
+	for _, ids := range snapRevs {
+		revs = append(revs, ids...)
+	}
+	rj, _ := json.Marshal(revs)
+	fj, _ := json.Marshal(p.Files)
+	var linked []string
+	if err := db.Select(&linked, `SELECT DISTINCT b.path FROM revisions v
+		CROSS JOIN files f ON f.revision = v.id CROSS JOIN blobs b ON b.id = f.blob
+		WHERE v.id IN (SELECT value FROM json_each(?1)) AND b.repo = v.repo AND b.kind = 'blob'
+		  AND (v.snapshot_path IN (SELECT value FROM json_each(?2)) OR f.file_path IN (SELECT value FROM json_each(?3)))
+		ORDER BY b.path`, string(rj), mustJSON(p.Snapshots), string(fj)); err != nil {
+		return err
+	}
+	skip := map[string]bool{}
+	for _, b := range p.Blobs {
+		skip[b] = true
+	}
+	for _, h := range p.Held {
+		skip[h.Path] = true
+	}
+	p.Recheck = []string{}
+	for _, b := range linked {
+		if !skip[b] {
+			p.Recheck = append(p.Recheck, b)
+		}
+	}
+	return nil
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

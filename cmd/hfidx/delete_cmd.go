@@ -273,7 +273,7 @@ func runPlan(a *app, root string, sel *query.Selection, shown *query.Plan, d cac
 		return nil, res, nil, nil, &cliError{code: exitChanged, msg: "nothing was deleted: the plan changed", hint: "review the new plan and run the command again"}
 	}
 	d.Root, d.Repos, d.Snapshots, d.Refs, d.Blobs = root, plan.Repos, plan.Snapshots, plan.Refs, plan.Blobs
-	d.Files, d.Payloads = plan.Files, plan.Payloads
+	d.Files, d.Payloads, d.Recheck = plan.Files, plan.Payloads, plan.Recheck
 	done, err := recordPending(dbPath, &d)
 	if err != nil {
 		return nil, res, nil, nil, failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)

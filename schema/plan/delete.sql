@@ -27,6 +27,9 @@
 -- without one is never swept). Blobs outside the repo (links to another repo
 -- or out of the cache) are never planned and never counted: the link goes
 -- with its snapshot.
+-- This statement is near the nesting SQLite 3.51 accepts ("VIEWs and/or
+-- subqueries nested too deep" with a few more subqueries): a new kind of
+-- row goes in a statement of its own, as held.sql.
 WITH
 sel AS MATERIALIZED (
     SELECT DISTINCT CAST(value AS INTEGER) AS id FROM json_each(?1)
