@@ -76,10 +76,14 @@ func (d *safeDir) sub(name string) (*safeDir, error) {
 			return unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		})
 	}
-	if err != nil {
-		return nil, dirError("open", d.child(name), err)
+	path := d.path
+	if name != "." {
+		path = d.child(name)
 	}
-	return &safeDir{fd: fd, path: d.child(name)}, nil
+	if err != nil {
+		return nil, dirError("open", path, err)
+	}
+	return &safeDir{fd: fd, path: path}, nil
 }
 
 // walk opens the folder names[0]/names[1]/... under d, each component
