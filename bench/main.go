@@ -20,7 +20,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hfidx/hfidx/bench/synth"
@@ -196,11 +195,7 @@ func (b *bench) cmd(argv []string) (sample, error) {
 	if err != nil {
 		return sample{}, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	var rss int64
-	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
-	}
-	return sample{wall, rss}, nil
+	return sample{wall, maxRSS(c.ProcessState)}, nil
 }
 
 func median(s []sample) time.Duration {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hfidx/hfidx/internal/flock"
 )
 
 // DeletingPrefix starts the name a repo folder is renamed to while hfidx
@@ -280,7 +282,7 @@ func lockIn(parent *safeDir, name string, wait bool) (unlock func(), held string
 	var files []*os.File
 	unlock = func() {
 		for _, f := range files {
-			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			flock.Unlock(f)
 			f.Close()
 		}
 	}
@@ -301,13 +303,9 @@ func lockIn(parent *safeDir, name string, wait bool) (unlock func(), held string
 		if err != nil {
 			continue
 		}
-		how := syscall.LOCK_EX | syscall.LOCK_NB
-		if wait {
-			how = syscall.LOCK_EX
-		}
-		if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		if err := flock.Lock(f, wait); err != nil {
 			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
+			if errors.Is(err, flock.ErrHeld) {
 				unlock()
 				return func() {}, e.Name(), nil
 			}

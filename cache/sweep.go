@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"unicode/utf8"
+
+	"github.com/hfidx/hfidx/internal/flock"
 )
 
 // manifestRepoRe is the first component of a valid manifest line: a repo
@@ -197,15 +199,15 @@ func IncompleteLock(root, path string) string {
 // LockHeld reports whether another process holds the flock of the lock
 // file at path; a missing file is not held. It creates nothing.
 func LockHeld(path string) bool {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return errors.Is(err, syscall.EWOULDBLOCK)
+	if err := flock.Lock(f, false); err != nil {
+		return errors.Is(err, flock.ErrHeld)
 	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	flock.Unlock(f)
 	return false
 }
 
@@ -385,17 +387,13 @@ func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, 
 		return 0, "the lock is not a regular file", nil
 	}
 	lf.Chmod(0o666) // as huggingface_hub leaves it, so other users can lock it too
-	how := syscall.LOCK_EX | syscall.LOCK_NB
-	if d.Wait {
-		how = syscall.LOCK_EX
-	}
-	if err := syscall.Flock(int(lf.Fd()), how); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+	if err := flock.Lock(lf, d.Wait); err != nil {
+		if errors.Is(err, flock.ErrHeld) {
 			return 0, "lock held by another process (use --wait to wait for it)", nil
 		}
 		return 0, "cannot lock: " + err.Error(), nil
 	}
-	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+	defer flock.Unlock(lf)
 
 	st, err := xx.lstat(hash)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -591,7 +589,7 @@ func rewriteManifest(dir *safeDir, name, content string) error {
 // (never through a symlink), given mode perm, synced, renamed over path.
 // On error tmp is removed and path is as it was.
 func WriteFileAtomic(path, tmp string, data []byte, perm fs.FileMode) error {
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, perm)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|oNoFollow, perm)
 	if err != nil {
 		return err
 	}

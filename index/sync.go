@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hfidx/hfidx/cache"
+	"github.com/hfidx/hfidx/internal/flock"
 	"github.com/hfidx/hfidx/schema"
 )
 
@@ -261,12 +261,12 @@ func lockIndex(dbPath string) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create its lock file: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := flock.Lock(f, true); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cannot lock it: %w", err)
 	}
 	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		flock.Unlock(f)
 		f.Close()
 	}, nil
 }

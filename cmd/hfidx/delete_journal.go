@@ -14,9 +14,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/hfidx/hfidx/cache"
+	"github.com/hfidx/hfidx/internal/flock"
 	"github.com/hfidx/hfidx/query"
 )
 
@@ -73,13 +73,13 @@ func recordPending(dbPath string, d *cache.Deletion) (done func(bool), err error
 	rand.Read(rnd[:])
 	name := pendingKey(d.Root) + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:]) + ".json"
 	path, tmp := filepath.Join(dir, name), filepath.Join(dir, ".tmp-"+name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("record the delete in %s: %w", dir, err)
 	}
 	// Locked before it has its name: no other run can take it for the
 	// record of a killed one. The lock follows the file through the rename.
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	err = flock.Lock(f, true)
 	if err == nil {
 		_, err = f.Write(b)
 	}
@@ -137,13 +137,13 @@ func takeRecords(root, dbPath string) ([]heldRecord, error) {
 			continue
 		}
 		p := filepath.Join(dir, name)
-		f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		f, err := os.OpenFile(p, os.O_RDONLY|oNoFollow, 0)
 		if err != nil {
 			continue // gone meanwhile: finished by another run
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if err := flock.Lock(f, false); err != nil {
 			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
+			if errors.Is(err, flock.ErrHeld) {
 				continue // its delete is still running
 			}
 			return nil, fmt.Errorf("lock %s: %w", p, err)
