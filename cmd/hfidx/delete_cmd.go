@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -73,7 +71,7 @@ func (c *deleteCmd) Run(a *app) error {
 	if len(c.Targets) == 0 {
 		return c.interactive(a)
 	}
-	raw, err := c.rawTargets(a)
+	raw, err := readTargets(a, c.Targets)
 	if err != nil {
 		return err
 	}
@@ -81,31 +79,18 @@ func (c *deleteCmd) Run(a *app) error {
 		return usagef("give targets (see 'hfidx ls -q' and 'hfidx ls --revisions -q'), or - to read them from stdin",
 			"nothing to delete: no target given")
 	}
-	var targets []query.Target
-	var unknown []string
-	for _, r := range raw {
-		t, ok, err := query.ParseTarget(r)
-		if err != nil {
-			return usagef("targets are commit hashes, model/org/name[@hash], hf://[type/]org/name, or files: hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB", "%v", err)
-		}
-		if ok {
-			targets = append(targets, t)
-		} else {
-			unknown = append(unknown, r)
-		}
+	targets, unknown, err := parseTargets(raw)
+	if err != nil {
+		return err
 	}
 	db, _, err := a.openIndex()
 	if err != nil {
 		return err
 	}
-	sel, err := query.Resolve(db, targets, unknown)
+	sel, err := resolve(db, targets, unknown)
 	if err != nil {
 		db.Close()
-		var amb *query.AmbiguousError
-		if errors.As(err, &amb) {
-			return usagef("name one repo with <type>/<id>@<hash> (or the full hash)", "%v", amb)
-		}
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return err
 	}
 	return c.planAndRun(a, db, sel)
 }
@@ -435,40 +420,6 @@ func writePlan(w io.Writer, p *query.Plan) {
 			fmt.Fprintf(w, "  - %s\n", b.Path)
 		}
 	}
-}
-
-// rawTargets returns the targets from the arguments, as they are, reading
-// stdin for -: one target a line, of which only the line break ("\n" or
-// "\r\n") is taken off; blank lines and lines whose first non-blank
-// character is '#' are skipped (no target starts with either).
-func (c *deleteCmd) rawTargets(a *app) ([]string, error) {
-	var out []string
-	for _, t := range c.Targets {
-		if t != "-" {
-			out = append(out, t)
-			continue
-		}
-		sc := bufio.NewScanner(a.stdin)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if rest := strings.TrimSpace(line); rest != "" && !strings.HasPrefix(rest, "#") {
-				out = append(out, line)
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return nil, failf("", "read targets from stdin: %v", err)
-		}
-	}
-	seen := map[string]bool{}
-	uniq := out[:0]
-	for _, t := range out {
-		if !seen[t] {
-			seen[t] = true
-			uniq = append(uniq, t)
-		}
-	}
-	return uniq, nil
 }
 
 // errNotConfirmed is returned when the user answers no to the deletion.

@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 	if os.Getenv("HFIDX_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
+	// The durable state of every test run lives apart from the user's.
+	if os.Getenv("XDG_STATE_HOME") == "" && os.Getenv("HFIDX_STATE") == "" {
+		os.Setenv("XDG_STATE_HOME", filepath.Join(os.TempDir(), fmt.Sprintf("hfidx-test-state-%d", os.Getpid())))
+	}
 	testscript.Main(m, map[string]func(){
 		"hfidx": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hfidx/hfidx/query"
+)
+
+// readTargets returns the targets from the arguments, as they are, reading
+// stdin for -: one target a line, of which only the line break ("\n" or
+// "\r\n") is taken off; blank lines and lines whose first non-blank
+// character is '#' are skipped (no target starts with either). Repeated
+// targets are kept once.
+func readTargets(a *app, args []string) ([]string, error) {
+	var out []string
+	for _, t := range args {
+		if t != "-" {
+			out = append(out, t)
+			continue
+		}
+		sc := bufio.NewScanner(a.stdin)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if rest := strings.TrimSpace(line); rest != "" && !strings.HasPrefix(rest, "#") {
+				out = append(out, line)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, failf("", "read targets from stdin: %v", err)
+		}
+	}
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, t := range out {
+		if !seen[t] {
+			seen[t] = true
+			uniq = append(uniq, t)
+		}
+	}
+	return uniq, nil
+}
+
+// parseTargets parses raw targets; those of no known form are returned in
+// unknown. A malformed one is a usage error.
+func parseTargets(raw []string) (targets []query.Target, unknown []string, err error) {
+	for _, r := range raw {
+		t, ok, err := query.ParseTarget(r)
+		if err != nil {
+			return nil, nil, usagef("targets are commit hashes, model/org/name[@hash], hf://[type/]org/name, or files: hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB", "%v", err)
+		}
+		if ok {
+			targets = append(targets, t)
+		} else {
+			unknown = append(unknown, r)
+		}
+	}
+	return targets, unknown, nil
+}
+
+// resolve looks targets up in the index; an ambiguous target is a usage
+// error naming the candidates.
+func resolve(db *sqlx.DB, targets []query.Target, unknown []string) (*query.Selection, error) {
+	sel, err := query.Resolve(db, targets, unknown)
+	if err != nil {
+		var amb *query.AmbiguousError
+		if errors.As(err, &amb) {
+			return nil, usagef("name one repo with <type>/<id>@<hash> (or the full hash), or the exact form =… that 'hfidx ls -q' prints", "%v", amb)
+		}
+		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+	}
+	return sel, nil
+}
