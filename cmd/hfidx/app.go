@@ -52,6 +52,7 @@ type cli struct {
 	Lookup     lookupCmd     `cmd:"" help:"Find a cached file as huggingface_hub's try_to_load_from_cache does."`
 	Assets     assetsCmd     `cmd:"" help:"List, delete and name folders of the assets cache (HF_ASSETS_CACHE)."`
 	Touch      touchCmd      `cmd:"" help:"Record that repos, revisions or files were just used (for apps and hooks)."`
+	Du         duCmd         `cmd:"" help:"Total bytes by org, type, file extension or GGUF quantization, as scan counts them."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
 

@@ -13,6 +13,7 @@ import (
 )
 
 type lsCmd struct {
+	Repo         string   `arg:"" optional:"" type:"raw" placeholder:"REPO[@REV]" help:"List the files of this repo (org/name or model/org/name), or of one revision (@hash, @prefix, @ref), with size, sharing and blob."`
 	Revisions    bool     `name:"revisions" help:"One row per revision instead of per repo."`
 	Filter       []string `name:"filter" short:"f" sep:"none" type:"raw" placeholder:"EXPR" help:"Keep rows matching KEY OP VALUE (repeatable, all must match); keys: size, accessed, modified, type, refs, repo, damaged."`
 	Sort         string   `name:"sort" placeholder:"KEY[:asc|:desc]" help:"Order by name, size, accessed or modified (default directions: name asc, others desc)."`
@@ -29,6 +30,9 @@ type lsCmd struct {
 
 // Validate compiles filters, sort and limit before anything is printed.
 func (c *lsCmd) Validate() error {
+	if c.Repo != "" {
+		return c.validateFiles()
+	}
 	c.filters = nil
 	for _, f := range c.Filter {
 		flt, err := query.ParseFilter(f)
@@ -58,6 +62,9 @@ func (c *lsCmd) Validate() error {
 func (c *lsCmd) Run(a *app) error {
 	if err := a.formatIn("table", "json", "csv", "tsv"); err != nil {
 		return err
+	}
+	if c.Repo != "" {
+		return c.runFiles(a)
 	}
 	db, _, err := a.openIndex()
 	if err != nil {
