@@ -66,11 +66,12 @@ const (
 	Files                  // the entries of one revision
 )
 
-// Location is where the browser is: a repo folder ("" at the top) and a
-// revision of it ("" above the files).
+// Location is where the browser is: a repo folder ("" at the top), a
+// revision of it ("" above the files), and the cursor's row there.
 type Location struct {
 	Folder string
 	Hash   string
+	Row    int
 }
 
 // Options are the browser's settings.
@@ -156,12 +157,22 @@ func New(totals query.BrowseTotals, repos []query.BrowseRepo, src Source, opt Op
 	m := &Model{totals: totals, repos: repos, src: src, opt: opt, marks: map[key]bool{}, alone: map[key]freed{},
 		width: 80, height: 24, desc: true, status: opt.Status}
 	m.load()
+	at, want := Repos, Repos
 	if f := opt.Start.Folder; f != "" {
-		if m.goTo(key{kind: Repos, folder: f}) && m.enter() && opt.Start.Hash != "" {
-			if m.goTo(key{kind: Revisions, folder: f, hash: opt.Start.Hash}) {
-				m.enter()
+		want = Revisions
+		if m.goTo(key{kind: Repos, folder: f}) && m.enter() {
+			at = Revisions
+			if h := opt.Start.Hash; h != "" {
+				want = Files
+				if m.goTo(key{kind: Revisions, folder: f, hash: h}) && m.enter() {
+					at = Files
+				}
 			}
 		}
+	}
+	if at == want {
+		// Where the cursor was, or the row that took its place.
+		m.move(opt.Start.Row)
 	}
 	return m
 }
@@ -176,11 +187,11 @@ func (m *Model) Outcome() Outcome { return m.outcome }
 func (m *Model) Location() Location {
 	switch m.level {
 	case Revisions:
-		return Location{Folder: m.repos[m.repo].Folder}
+		return Location{Folder: m.repos[m.repo].Folder, Row: m.cursor}
 	case Files:
-		return Location{Folder: m.repos[m.repo].Folder, Hash: m.revs[m.rev].Hash}
+		return Location{Folder: m.repos[m.repo].Folder, Hash: m.revs[m.rev].Hash, Row: m.cursor}
 	}
-	return Location{}
+	return Location{Row: m.cursor}
 }
 
 // Level returns how deep the browser is.

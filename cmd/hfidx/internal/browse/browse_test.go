@@ -285,7 +285,7 @@ func TestDeleteKey(t *testing.T) {
 		t.Errorf("D with nothing marked: outcome %d\n%s", m.Outcome(), m.Render())
 	}
 	press(m, "enter", "d", "D")
-	if m.Outcome() != Delete || m.Location() != (Location{Folder: "models--org--a"}) {
+	if m.Outcome() != Delete || m.Location() != (Location{Folder: "models--org--a", Row: 1}) {
 		t.Errorf("D with a mark: outcome %d at %+v, want Delete in org/a", m.Outcome(), m.Location())
 	}
 	m = newModel(t, db, Options{NoDelete: "not with --no-sync"})
@@ -297,16 +297,20 @@ func TestDeleteKey(t *testing.T) {
 
 func TestStart(t *testing.T) {
 	db := openIndex(t)
-	m := newModel(t, db, Options{Start: Location{Folder: "models--org--a", Hash: h3}, Status: "Deleted 1 revision."})
-	if m.Level() != Files || !slices.Equal(listing(m), []string{"extra.txt", "config.json"}) {
-		t.Errorf("start in 3333: level %d rows %q", m.Level(), listing(m))
+	m := newModel(t, db, Options{Start: Location{Folder: "models--org--a", Hash: h3, Row: 1}, Status: "Deleted 1 revision."})
+	if m.Level() != Files || !slices.Equal(listing(m), []string{"extra.txt", "config.json"}) || m.rows[m.cursor].name != "config.json" {
+		t.Errorf("start in 3333 on row 1: level %d rows %q cursor %d", m.Level(), listing(m), m.cursor)
 	}
 	if !strings.Contains(m.Render(), "Deleted 1 revision.") {
 		t.Errorf("the status is not shown:\n%s", m.Render())
 	}
+	m = newModel(t, db, Options{Start: Location{Row: 7}})
+	if m.rows[m.cursor].name != "model/org/x" {
+		t.Errorf("start on row 7 of 3: cursor %d, want the last row", m.cursor)
+	}
 	m = newModel(t, db, Options{Start: Location{Folder: "models--gone--b", Hash: h3}})
-	if m.Level() != Repos {
-		t.Errorf("start in a repo that is gone: level %d, want the top", m.Level())
+	if m.Level() != Repos || m.cursor != 0 {
+		t.Errorf("start in a repo that is gone: level %d cursor %d, want the top, first row", m.Level(), m.cursor)
 	}
 }
 
