@@ -42,6 +42,7 @@ type cli struct {
 
 	Sync       syncCmd       `cmd:"" help:"Bring the index up to date with the cache."`
 	Scan       scanCmd       `cmd:"" help:"Report usage per repo, as huggingface-cli scan-cache did."`
+	Browse     browseCmd     `cmd:"" help:"Browse the cache on the terminal, largest first, and delete what you mark."`
 	Ls         lsCmd         `cmd:"" aliases:"list" help:"List repos or revisions; filter, sort and script them."`
 	Delete     deleteCmd     `cmd:"" aliases:"rm" help:"Delete revisions, repos or files: an exact plan first (--dry-run), then a safe executor."`
 	Prune      pruneCmd      `cmd:"" help:"Delete detached revisions, interrupted downloads, orphan blobs, unreferenced store payloads and leftovers."`
