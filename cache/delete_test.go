@@ -9,9 +9,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hfidx/hfidx/internal/flock"
 )
 
 // stdRepo is a repo folder with three revisions: h1 (main) links the
@@ -510,13 +511,13 @@ func holdLock(t *testing.T, path string) func() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flock.Lock(f, false); err != nil {
 		t.Fatal(err)
 	}
 	var once sync.Once
 	release := func() {
 		once.Do(func() {
-			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			flock.Unlock(f)
 			f.Close()
 		})
 	}
@@ -532,10 +533,10 @@ func free(t *testing.T, path string) bool {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flock.Lock(f, false); err != nil {
 		return false
 	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	flock.Unlock(f)
 	return true
 }
 

@@ -16,7 +16,7 @@ import (
 func TestScanHostileEntries(t *testing.T) {
 	outside := newRoot(t)
 	tree(t, outside, map[string]string{"secret.bin": "file:0123456789", "dir/x": "file:x"})
-	if err := syscall.Mkfifo(filepath.Join(outside, "pipe"), 0o644); err != nil {
+	if err := mkfifo(t, filepath.Join(outside, "pipe"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	long := strings.Repeat("n", 255)
@@ -138,7 +138,7 @@ func hostile(t *testing.T, root, rel, spec string) {
 	default:
 		t.Fatalf("bad mknod kind %q", arg)
 	}
-	if err := syscall.Mknod(p, mode, dev); err != nil {
+	if err := mknod(t, p, mode, dev); err != nil {
 		if arg != "socket" {
 			t.Skipf("cannot create a %s device node (%v): needs root with CAP_MKNOD", arg, err)
 		}

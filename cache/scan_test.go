@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -33,7 +32,7 @@ func tree(t *testing.T, root string, entries map[string]string) {
 		case "dir":
 			err = os.MkdirAll(p, 0o755)
 		case "fifo":
-			err = syscall.Mkfifo(p, 0o644)
+			err = mkfifo(t, p, 0o644)
 		default:
 			t.Fatalf("bad entry %q", entries[k])
 		}

@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -128,7 +127,7 @@ func TestStatPath(t *testing.T) {
 	link := filepath.Join(dir, "l")
 	os.Symlink("f", link)
 	fifo := filepath.Join(dir, "p")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := mkfifo(t, fifo, 0o600); err != nil {
 		t.Skipf("no FIFOs here: %v", err)
 	}
 	for _, p := range []string{dir, file, link, fifo} {

@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/cache/cachetest"
+	"github.com/hfidx/hfidx/internal/flock"
 	"github.com/hfidx/hfidx/query"
 )
 
@@ -51,20 +51,20 @@ func TestPruneIncompleteLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := flock.Lock(f, true); err != nil {
 		t.Fatal(err)
 	}
 	pr := planPrune(t, root, query.PruneOptions{Cutoff: time.Now()})
 	if len(pr.Incomplete) != 0 || len(pr.Busy) != 1 || pr.Busy[0] != inc {
 		t.Errorf("lock held: incomplete %v busy %v, want it busy", pr.Incomplete, pr.Busy)
 	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	flock.Unlock(f)
 	pr = planPrune(t, root, query.PruneOptions{Cutoff: time.Now()})
 	if len(pr.Incomplete) != 1 || pr.Summary.Incomplete.Size != 100 {
 		t.Fatalf("lock free: incomplete %v (%+v), want it", pr.Incomplete, pr.Summary.Incomplete)
 	}
 	// A download starts between the plan and the deletion: its repo is skipped.
-	syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	flock.Lock(f, true)
 	d := &cache.Deletion{Root: root, Blobs: pr.Blobs, Payloads: pr.Payloads, Incomplete: pr.Incomplete, Leftovers: pr.Leftovers}
 	res, err := d.Execute()
 	if err != nil {
@@ -73,7 +73,7 @@ func TestPruneIncompleteLock(t *testing.T) {
 	if len(res.Skipped) != 1 || !exists(inc) {
 		t.Errorf("held lock at execution: skipped %v, incomplete there %v", res.Skipped, exists(inc))
 	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	flock.Unlock(f)
 	res, err = d.Execute()
 	if err != nil {
 		t.Fatal(err)

@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/cache/cachetest"
 	"github.com/hfidx/hfidx/index"
+	"github.com/hfidx/hfidx/internal/flock"
 	"github.com/hfidx/hfidx/query"
 	"github.com/hfidx/hfidx/schema"
 )
@@ -274,7 +274,7 @@ func TestStoreHeldLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := flock.Lock(f, true); err != nil {
 		t.Fatal(err)
 	}
 	p := plan(t, root, "model/o/a", "model/o/b")
@@ -303,7 +303,7 @@ func TestStoreHeldLock(t *testing.T) {
 		res, err := (&cache.Deletion{Root: root, Payloads: p.Payloads, Wait: true}).Execute()
 		done <- outcome{res, err}
 	}()
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	flock.Unlock(f)
 	o := <-done
 	if o.err != nil {
 		t.Fatalf("Execute with Wait: %v", o.err)

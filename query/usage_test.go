@@ -3,20 +3,10 @@ package query_test
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/hfidx/hfidx/query"
 )
-
-func allocated(t *testing.T, p string) int64 {
-	t.Helper()
-	var st syscall.Stat_t
-	if err := syscall.Stat(p, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Blocks * 512
-}
 
 func openSynced(t *testing.T, root string) *query.Report {
 	t.Helper()

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -44,9 +43,9 @@ func mktree(t testing.TB, root string, entries map[string]string) {
 		case "dir":
 			err = os.MkdirAll(p, 0o755)
 		case "fifo":
-			err = syscall.Mkfifo(p, 0o644)
+			err = mkfifo(t, p)
 		case "socket":
-			err = syscall.Mknod(p, syscall.S_IFSOCK|0o644, 0)
+			err = mksocket(t, p)
 		default:
 			t.Fatalf("bad entry %q", entries[k])
 		}

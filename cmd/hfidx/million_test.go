@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 )
 
@@ -43,7 +42,7 @@ func TestMillionEntries(t *testing.T) {
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("%s: %v: %s", what, err, errb.String())
 		}
-		kb := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+		kb := maxRSS(t, cmd.ProcessState)
 		t.Logf("%s: peak RSS %d MiB, %.1fs user, %.1fs system", what, kb/1024,
 			cmd.ProcessState.UserTime().Seconds(), cmd.ProcessState.SystemTime().Seconds())
 		return kb
