@@ -622,26 +622,56 @@ func (m *Model) Render() string {
 	}
 	b.WriteString(m.fit(info, ""))
 	b.WriteString("\n")
-	b.WriteString(m.bar(m.MarkText()+"  d mark · D delete · ? help · q quit", "7"))
+	keys := m.MarkText() + "  d mark · D delete · ? help · q quit"
+	if runewidth.StringWidth(keys) > m.width {
+		keys = m.MarkText() + "  ? help"
+	}
+	b.WriteString(m.bar(keys, "7"))
 	return b.String()
 }
 
+// titleLine names the cache and its total, the one hfidx scan prints;
+// when narrow, the program's name goes, then the folder's start.
 func (m *Model) titleLine() string {
 	t := m.totals
-	s := fmt.Sprintf("hfidx browse  %s  total %s in %d repo(s)", t.CacheDir, query.FormatSize(t.Size), t.Repos-t.DamagedRepos)
+	total := fmt.Sprintf("total %s in %d repo(s)", query.FormatSize(t.Size), t.Repos-t.DamagedRepos)
 	if t.DamagedRepos > 0 {
-		s += fmt.Sprintf(", %d damaged with %s more", t.DamagedRepos, query.FormatSize(t.DamagedSize))
+		total += fmt.Sprintf(", %d damaged with %s more", t.DamagedRepos, query.FormatSize(t.DamagedSize))
+	}
+	dir := clean(t.CacheDir)
+	s := "hfidx browse  " + dir + "  " + total
+	if runewidth.StringWidth(s) > m.width {
+		s = dir + "  " + total
+	}
+	if runewidth.StringWidth(s) > m.width && t.DamagedRepos > 0 {
+		total = fmt.Sprintf("total %s, %d repo(s) (+%s damaged)", query.FormatSize(t.Size), t.Repos-t.DamagedRepos, query.FormatSize(t.DamagedSize))
+		s = dir + "  " + total
+	}
+	if room := m.width - runewidth.StringWidth(total) - 2; runewidth.StringWidth(s) > m.width && room >= 10 {
+		s = truncateLeft(dir, room) + "  " + total
 	}
 	return m.bar(s, "7")
 }
 
+// truncateLeft cuts s to w columns from the left, with "…" in front.
+func truncateLeft(s string, w int) string {
+	r := []rune(s)
+	for len(r) > 0 && runewidth.StringWidth(string(r))+1 > w {
+		r = r[1:]
+	}
+	return "…" + string(r)
+}
+
+// locationLine shows where the browser is and the order; when narrow,
+// the hash shortens, then the order goes, then the repo id is cut.
 func (m *Model) locationLine() string {
-	loc := "/"
+	locs := []string{"/"}
 	switch m.level {
 	case Revisions:
-		loc = "/ " + m.repos[m.repo].CacheID
+		locs = []string{"/ " + m.repos[m.repo].CacheID}
 	case Files:
-		loc = "/ " + m.repos[m.repo].CacheID + " / " + m.revs[m.rev].Hash
+		id, h := m.repos[m.repo].CacheID, m.revs[m.rev].Hash
+		locs = []string{"/ " + id + " / " + h, "/ " + id + " / " + shortHash(h)}
 	}
 	order := [...]string{"size", "name", "used"}[m.sort]
 	if m.sort == byTime && m.level != Repos {
@@ -652,22 +682,34 @@ func (m *Model) locationLine() string {
 		arrow = "↓"
 	}
 	right := "sorted by " + order + " " + arrow
-	w := runewidth.StringWidth(right)
-	if m.width-w-2 < 10 {
-		return m.fit(loc, "1")
+	rw := runewidth.StringWidth(right)
+	for _, loc := range locs {
+		loc = clean(loc)
+		if w := runewidth.StringWidth(loc); w+2+rw <= m.width {
+			return m.style(loc, "1") + strings.Repeat(" ", m.width-w-rw) + right
+		}
 	}
-	loc = clean(loc)
-	if runewidth.StringWidth(loc) > m.width-w-2 {
-		loc = runewidth.Truncate(loc, m.width-w-2, "…")
+	loc := clean(locs[len(locs)-1])
+	if m.level == Files && runewidth.StringWidth(loc) > m.width {
+		// The revision stays in view; the repo id is cut.
+		tail := " / " + shortHash(m.revs[m.rev].Hash)
+		loc = runewidth.Truncate(strings.TrimSuffix(loc, tail), max(m.width-runewidth.StringWidth(tail), 3), "…") + tail
 	}
-	pad := m.width - runewidth.StringWidth(loc) - w
-	return m.style(loc, "1") + strings.Repeat(" ", pad) + right
+	return m.fit(loc, "1")
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }
 
 // layout is which columns fit the width, and how wide they are.
 type layout struct {
 	bar   int  // bar width inside the brackets, 0: no bar
 	excl  bool // the exclusive column
+	exclW int  // its width: 9 ("exclusive"), 7 ("excl") when narrow
 	time  bool // the last used / modified column
 	timeW int  // its width: the longest of its texts
 	width int
@@ -675,7 +717,6 @@ type layout struct {
 
 const (
 	sizeW = 7  // "1000.0K"
-	exclW = 9  // "exclusive"
 	nameW = 28 // the narrowest name column before columns go
 )
 
@@ -685,7 +726,7 @@ func (l layout) fixed() int {
 		n += l.bar + 3
 	}
 	if l.excl {
-		n += exclW + 1
+		n += l.exclW + 1
 	}
 	if l.time {
 		n += l.timeW + 1
@@ -695,11 +736,11 @@ func (l layout) fixed() int {
 
 // layout drops columns, least useful first, until the name has room.
 func (m *Model) layout() layout {
-	l := layout{bar: 10, excl: true, time: true, timeW: m.timeW, width: m.width}
+	l := layout{bar: 10, excl: true, exclW: 9, time: true, timeW: m.timeW, width: m.width}
 	if m.width >= 160 {
 		l.bar = 20
 	}
-	for _, drop := range []func(){func() { l.bar = min(l.bar, 10) }, func() { l.time = false }, func() { l.bar = 5 }, func() { l.excl = false }, func() { l.bar = 0 }} {
+	for _, drop := range []func(){func() { l.bar = min(l.bar, 10) }, func() { l.time = false }, func() { l.bar, l.exclW = 5, sizeW }, func() { l.excl = false }, func() { l.bar = 0 }} {
 		if m.width-l.fixed() >= nameW {
 			break
 		}
@@ -714,7 +755,11 @@ func (l layout) heads(lv Level) string {
 		s += strings.Repeat(" ", l.bar+3)
 	}
 	if l.excl {
-		s += fmt.Sprintf("%*s", exclW, "exclusive") + " "
+		h := "exclusive"
+		if l.exclW < len(h) {
+			h = "excl"
+		}
+		s += fmt.Sprintf("%*s", l.exclW, h) + " "
 	}
 	if l.time {
 		t := "last used"
@@ -755,7 +800,7 @@ func (m *Model) rowLine(l layout, i int, largest int64) string {
 		if n, err := m.aloneFreed(r.key); err == nil {
 			text = query.FormatSize(n)
 		}
-		segs = append(segs, seg{fmt.Sprintf("%*s", exclW, text) + " ", ""})
+		segs = append(segs, seg{fmt.Sprintf("%*s", l.exclW, text) + " ", ""})
 	}
 	if l.time {
 		segs = append(segs, seg{fmt.Sprintf("%-*s", l.timeW, m.since(r.time)) + " ", ""})
@@ -764,9 +809,15 @@ func (m *Model) rowLine(l layout, i int, largest int64) string {
 	switch m.level {
 	case Repos:
 		p := &m.repos[r.i]
-		segs = append(segs, seg{p.CacheID, ""})
 		if p.Damaged {
-			segs = append(segs, seg{query.DamagedMark, "31"})
+			// The mark stays in view: the id is cut first.
+			id := clean(p.CacheID)
+			if room := nameRoom - len(query.DamagedMark); runewidth.StringWidth(id) > room && room > 1 {
+				id = runewidth.Truncate(id, room, "…")
+			}
+			segs = append(segs, seg{id, ""}, seg{query.DamagedMark, "31"})
+		} else {
+			segs = append(segs, seg{p.CacheID, ""})
 		}
 		if refs := p.Refs(); len(refs) > 0 {
 			segs = append(segs, seg{"  " + strings.Join(refs, ", "), "2"})
@@ -774,8 +825,8 @@ func (m *Model) rowLine(l layout, i int, largest int64) string {
 	case Revisions:
 		v := &m.revs[r.i]
 		h := v.Hash
-		if nameRoom < 50 && len(h) > 12 {
-			h = h[:12]
+		if nameRoom < 50 {
+			h = shortHash(h)
 		}
 		segs = append(segs, seg{h, ""})
 		refs := "(detached)"
@@ -799,11 +850,11 @@ func fileTag(f *query.BrowseFile) string {
 	case f.Broken:
 		return "(broken link)"
 	case f.Repos > 1:
-		return fmt.Sprintf("shared with %d repos", f.Repos-1)
+		return fmt.Sprintf("shared: %d repos", f.Repos)
 	case f.Revisions > 1:
-		return fmt.Sprintf("shared with %d revision(s)", f.Revisions-1)
+		return fmt.Sprintf("shared: %d revisions", f.Revisions)
 	case f.Links > 1:
-		return fmt.Sprintf("linked %d times", f.Links)
+		return fmt.Sprintf("shared: %d links", f.Links)
 	case f.Kind == "file":
 		return "(real file)"
 	}
@@ -878,23 +929,22 @@ func (m *Model) since(ts float64) string {
 
 func helpLines() []string {
 	return []string{
-		"hfidx browse: keys",
-		"",
-		"  up/k, down/j, PgUp, PgDn,   move",
-		"  Home/g, End/G",
-		"  enter, right, l             open: a repo's revisions, a revision's files",
-		"  left, h, backspace          back up a level (esc too, and esc quits at the top)",
-		"  d, space                    mark or unmark the row (a repo: its folder whole)",
-		"  D                           delete the marks: the plan, then Proceed? [y/N]",
-		"  u                           unmark everything",
-		"  s, n, a                     sort by size, name, last used (again: reverse)",
-		"  ?                           this help; any key closes it",
-		"  q, ctrl+c                   quit; nothing marked is deleted",
-		"",
-		"Columns: size (as hfidx scan counts it), a bar relative to the largest",
-		"row here, exclusive (what deleting that row alone frees, by the plan of",
-		"hfidx delete; the rest is shared), last used (repos) or modified.",
-		"Marks: * marked or inside a marked row, + something inside is marked.",
+		"hfidx browse: keys (any key closes this help)",
+		"  up/k down/j PgUp PgDn  move; Home/g, End/G: the ends",
+		"  enter, right, l        open a repo, then a revision",
+		"  left, h, backspace     up a level; esc too (at the top,",
+		"                         esc quits)",
+		"  d, space               mark or unmark: a repo (its whole",
+		"                         folder), a revision or a file",
+		"  D                      delete the marks: delete's plan,",
+		"                         then Proceed? [y/N]",
+		"  u                      unmark everything",
+		"  s, n, a                sort by size, name, last used",
+		"                         (the same key again reverses)",
+		"  q, ctrl+c              quit; nothing is deleted",
+		"size: as hfidx scan; the bar: relative to the largest row;",
+		"exclusive: what deleting the row alone frees (the rest is",
+		"shared). * marked or inside a mark; + marks inside.",
 	}
 }
 

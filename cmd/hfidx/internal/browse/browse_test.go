@@ -189,7 +189,7 @@ func TestNavigate(t *testing.T) {
 		t.Fatalf("files of 2222 = %q", listing(m))
 	}
 	screen := m.Render()
-	if !strings.Contains(screen, "config.json  shared with 2 revision(s)") || !strings.Contains(screen, "/ model/org/a / "+h2) {
+	if !strings.Contains(screen, "config.json  shared: 3 revisions") || !strings.Contains(screen, "/ model/org/a / "+h2) {
 		t.Errorf("file level:\n%s", screen)
 	}
 	press(m, "down")
@@ -412,5 +412,42 @@ func TestHelp(t *testing.T) {
 	press(m, "q")
 	if m.Outcome() != Browsing || strings.Contains(m.Render(), "hfidx browse: keys") {
 		t.Errorf("q in the help should close it, not quit")
+	}
+}
+
+// fake serves no revisions and plans that free nothing.
+type fake struct{}
+
+func (fake) Revisions(string) ([]query.BrowseRevision, error) { return nil, nil }
+func (fake) Files(string, string) ([]query.BrowseFile, error) { return nil, nil }
+func (fake) Plan(*query.Selection) (*query.Plan, error)       { return &query.Plan{}, nil }
+
+// TestNarrow: what must stay in view at 60 columns does: the total, the
+// damage mark of a long id, the row's details and the way to the help.
+func TestNarrow(t *testing.T) {
+	long := "model/some-organisation/a-repository-name-much-longer-than-sixty-columns"
+	totals := query.BrowseTotals{CacheDir: "/home/someone/.cache/huggingface/hub/and/deeper/still", Size: 1_500_000_000, Repos: 2, DamagedRepos: 1, DamagedSize: 5}
+	repos := []query.BrowseRepo{
+		{Folder: "models--some-organisation--a", CacheID: long, Damaged: true, SizeOnDisk: 5, Revisions: 1},
+		{Folder: "models--o--b", CacheID: "model/o/b", SizeOnDisk: 1_500_000_000, Revisions: 1, RefsList: "main"},
+	}
+	m := New(totals, repos, fake{}, Options{Now: 1})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 10})
+	lines := strings.Split(m.Render(), "\n")
+	for _, l := range lines {
+		if runewidth.StringWidth(l) > 60 {
+			t.Errorf("line wider than 60 columns: %q", l)
+		}
+	}
+	if !strings.Contains(lines[0], "total 1.5G, 1 repo(s) (+5.0 damaged)") || !strings.HasPrefix(lines[0], "…") {
+		t.Errorf("title = %q, want the total whole and the folder cut at its start", lines[0])
+	}
+	if !strings.Contains(m.Render(), "… [damaged]") {
+		t.Errorf("the damage mark of a long id is cut off:\n%s", m.Render())
+	}
+	press(m, "d")
+	lines = strings.Split(m.Render(), "\n")
+	if foot := lines[len(lines)-1]; foot != "Marked 1 repo, freeing 0.0.  ? help" {
+		t.Errorf("footer = %q, want the marks and the help key", foot)
 	}
 }
