@@ -54,6 +54,7 @@ type cli struct {
 	Assets     assetsCmd     `cmd:"" help:"List, delete and name folders of the assets cache (HF_ASSETS_CACHE)."`
 	Touch      touchCmd      `cmd:"" help:"Record that repos, revisions or files were just used (for apps and hooks)."`
 	Du         duCmd         `cmd:"" help:"Total bytes by org, type, file extension or GGUF quantization, as scan counts them."`
+	Report     reportCmd     `cmd:"" help:"Write one self-contained HTML report: a treemap, every repo in a table, what prune would free."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
 
