@@ -98,11 +98,11 @@ type Data struct {
 	// they share.
 	Detail map[string]*Detail `json:"detail"`
 	// Omitted counts repos whose revisions are left out to stay small.
-	Omitted int          `json:"omitted"`
-	Prune   []PruneKind  `json:"prune"`
-	Freed   *int64       `json:"prune_total"`
-	History []Point      `json:"history"`
-	Hints   ReportHints  `json:"hints"`
+	Omitted int         `json:"omitted"`
+	Prune   []PruneKind `json:"prune"`
+	Freed   *int64      `json:"prune_total"`
+	History []Point     `json:"history"`
+	Hints   ReportHints `json:"hints"`
 	repos   []repoRowRaw
 }
 
