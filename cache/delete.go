@@ -55,6 +55,11 @@ type Deletion struct {
 	// Before, when set, is called before each removal (tests inject
 	// faults with it); an error stops the execution there.
 	Before func(kind, path string) error
+	// InUse, when set, is asked just before each blob file and store
+	// payload is unlinked whether a live process holds that file (device
+	// and inode of what is about to go); a non-empty answer ("in use by
+	// 4711 (python serve.py)") keeps it, in KeptInUse.
+	InUse func(dev, ino uint64) string
 
 	store  bool            // Root/blobs is a marked store
 	sweeps map[string]bool // payloads to sweep once everything else is done
@@ -92,6 +97,9 @@ type DeleteResult struct {
 	KeptPayloads []KeptPayload `json:"kept_payloads"`
 	// KeptLeftovers are leftovers left in place, with why.
 	KeptLeftovers []KeptPayload `json:"kept_leftovers"`
+	// KeptInUse are blobs and payloads a live process held just before
+	// they were to go, kept with who.
+	KeptInUse []KeptPayload `json:"kept_in_use"`
 }
 
 // KeptPayload is a path Execute examined and left in place, with why.
@@ -180,7 +188,7 @@ func (d *Deletion) items() ([]item, error) {
 // any other error stops Execute, and the result says what was done.
 func (d *Deletion) Execute() (DeleteResult, error) {
 	res := DeleteResult{Removed: []Removal{}, Missing: []string{}, Kept: []string{}, Skipped: []Skip{},
-		KeptPayloads: []KeptPayload{}, KeptLeftovers: []KeptPayload{}, KeptSnapshots: []KeptPayload{}, RefsBroken: []KeptPayload{}}
+		KeptPayloads: []KeptPayload{}, KeptLeftovers: []KeptPayload{}, KeptSnapshots: []KeptPayload{}, RefsBroken: []KeptPayload{}, KeptInUse: []KeptPayload{}}
 	items, err := d.items()
 	if err != nil {
 		return res, err
@@ -480,6 +488,12 @@ func (d *Deletion) remove(it item, res *DeleteResult) error {
 	case it.kind == "ref" || it.kind == "blob" || it.kind == "file" || it.kind == "incomplete":
 		if st.isDir() {
 			return &PathError{it.path, "a directory where a file was planned"}
+		}
+		if it.kind == "blob" && d.InUse != nil && st.mode.IsRegular() {
+			if by := d.InUse(st.dev, st.ino); by != "" {
+				res.KeptInUse = append(res.KeptInUse, KeptPayload{it.path, by})
+				return nil
+			}
 		}
 		if st.mode.IsRegular() && it.kind != "ref" {
 			size = st.size

@@ -60,8 +60,9 @@ func (d *safeDir) walk(names []string) (*safeDir, error) {
 }
 
 type entryStat struct {
-	mode fs.FileMode
-	size int64
+	mode     fs.FileMode
+	size     int64
+	dev, ino uint64 // unknown here: 0
 }
 
 func (s entryStat) isDir() bool  { return s.mode.IsDir() }

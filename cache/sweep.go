@@ -402,6 +402,11 @@ func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, 
 	if err != nil || !st.mode.IsRegular() {
 		return 0, "not a regular file", nil
 	}
+	if d.InUse != nil {
+		if by := d.InUse(st.dev, st.ino); by != "" {
+			return 0, by, nil
+		}
+	}
 	manifest := hash + ".refs"
 	content, why := readManifest(xx, manifest)
 	if why != "" {

@@ -109,7 +109,7 @@ func (f Filter) Match(e *Entry, now float64) bool {
 	case "size":
 		return compare(float64(e.SizeOnDisk), f.Op, f.num)
 	case "accessed":
-		return compare(now-e.LastAccessed, f.Op, f.num)
+		return compare(now-e.LastUsed, f.Op, f.num)
 	case "modified":
 		return compare(now-e.LastModified, f.Op, f.num)
 	case "type":

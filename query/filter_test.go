@@ -75,7 +75,7 @@ func TestParseFilter(t *testing.T) {
 
 func TestFilterMatch(t *testing.T) {
 	now := 1000.0 * 86400
-	e := Entry{RepoID: "org/Model", RepoType: "model", SizeOnDisk: 2000, LastAccessed: now - 100*86400,
+	e := Entry{RepoID: "org/Model", RepoType: "model", SizeOnDisk: 2000, LastAccessed: now - 100*86400, LastUsed: now - 100*86400,
 		LastModified: now - 10*86400, Refs: []string{"main", "refs/pr/1"}}
 	for _, tc := range []struct {
 		expr string
@@ -100,7 +100,7 @@ func TestFilterMatch(t *testing.T) {
 
 func TestApplySortStable(t *testing.T) {
 	mk := func(id string, size int64, acc float64) Entry {
-		return Entry{ID: id, SizeOnDisk: size, LastAccessed: acc, LastModified: acc}
+		return Entry{ID: id, SizeOnDisk: size, LastAccessed: acc, LastUsed: acc, LastModified: acc}
 	}
 	base := []Entry{mk("model/a", 10, 3), mk("model/B", 20, 1), mk("model/c", 10, 2), mk("model/d", 20, 2)}
 	for _, tc := range []struct {

@@ -11,20 +11,25 @@ import (
 // Entry is one row of `hfidx ls`: a repo, or in revision mode a revision
 // with its repo's identity.
 type Entry struct {
-	ID           string   `json:"id"`
-	RepoID       string   `json:"repo_id"`
-	RepoType     string   `json:"repo_type"`
-	Revision     string   `json:"revision,omitempty"`
-	SnapshotPath string   `json:"snapshot_path,omitempty"`
-	SizeOnDisk   int64    `json:"size_on_disk"`
-	Size         string   `json:"size"`
-	Usage        int64    `json:"usage"` // allocated bytes, each inode once
-	NbFiles      int64    `json:"nb_files"`
-	LastAccessed float64  `json:"last_accessed"`
-	LastModified float64  `json:"last_modified"`
-	Refs         []string `json:"refs"`
-	Path         string   `json:"path"`
-	Damaged      bool     `json:"damaged"`
+	ID           string  `json:"id"`
+	RepoID       string  `json:"repo_id"`
+	RepoType     string  `json:"repo_type"`
+	Revision     string  `json:"revision,omitempty"`
+	SnapshotPath string  `json:"snapshot_path,omitempty"`
+	SizeOnDisk   int64   `json:"size_on_disk"`
+	Size         string  `json:"size"`
+	Usage        int64   `json:"usage"` // allocated bytes, each inode once
+	NbFiles      int64   `json:"nb_files"`
+	LastAccessed float64 `json:"last_accessed"`
+	LastModified float64 `json:"last_modified"`
+	// LastUsed is the best known last use: the latest of the usage
+	// records (hfidx touch, run, sample) and the access times of its
+	// blobs; LastUsedSource says which ("touch", "atime (relatime)", …).
+	LastUsed       float64  `json:"last_used"`
+	LastUsedSource string   `json:"last_used_source"`
+	Refs           []string `json:"refs"`
+	Path           string   `json:"path"`
+	Damaged        bool     `json:"damaged"`
 
 	revisions int64 // revisions of the repo (repo mode)
 	repoKey   int64
@@ -58,6 +63,8 @@ func LoadEntries(db *sqlx.DB, revisions, usage bool) (*Listing, error) {
 		NbFiles      int64   `db:"nb_files"`
 		LastAccessed float64 `db:"last_accessed"`
 		LastModified float64 `db:"last_modified"`
+		LastUsed     float64 `db:"last_used"`
+		UsedSource   string  `db:"last_used_source"`
 		Refs         string  `db:"refs"`
 		Damaged      bool    `db:"damaged"`
 		NbRevisions  int64   `db:"nb_revisions"`
@@ -70,13 +77,17 @@ func LoadEntries(db *sqlx.DB, revisions, usage bool) (*Listing, error) {
 		usageCol = "usage"
 	}
 	q := `SELECT repo, cache_id, repo_id, repo_type, repo_path, size_on_disk, ` + usageCol + `, nb_files, last_accessed, last_modified,
+		coalesce(last_used, 0) AS last_used, coalesce(last_used_source, '') AS last_used_source,
 		refs, damaged, nb_revisions, '' AS commit_hash, '' AS snapshot_path FROM repo_usage`
 	if revisions {
 		if usage {
 			usageCol = "v.usage"
 		}
 		q = `SELECT u.repo, u.cache_id, u.repo_id, u.repo_type, u.repo_path, v.size_on_disk, ` + usageCol + `, v.nb_files,
-			u.last_accessed, v.last_modified, v.refs, u.damaged, 1 AS nb_revisions, v.commit_hash, v.snapshot_path
+			u.last_accessed, v.last_modified,
+			coalesce(v.last_used, u.last_used, 0) AS last_used,
+			coalesce(CASE WHEN v.last_used IS NOT NULL THEN v.last_used_source END, u.last_used_source, '') AS last_used_source,
+			v.refs, u.damaged, 1 AS nb_revisions, v.commit_hash, v.snapshot_path
 			FROM revision_usage v JOIN repo_usage u ON u.repo = v.repo`
 	}
 	if err := db.Select(&rows, q); err != nil {
@@ -88,7 +99,8 @@ func LoadEntries(db *sqlx.DB, revisions, usage bool) (*Listing, error) {
 			refs = strings.Split(r.Refs, ",")
 		}
 		e := Entry{ID: r.CacheID, RepoID: r.RepoID, RepoType: r.RepoType, SizeOnDisk: r.Size, Size: FormatSize(r.Size), Usage: r.Usage,
-			NbFiles: r.NbFiles, LastAccessed: r.LastAccessed, LastModified: r.LastModified, Refs: refs, Path: r.RepoPath,
+			NbFiles: r.NbFiles, LastAccessed: r.LastAccessed, LastModified: r.LastModified, LastUsed: r.LastUsed,
+			LastUsedSource: r.UsedSource, Refs: refs, Path: r.RepoPath,
 			Damaged: r.Damaged, revisions: r.NbRevisions, repoKey: r.Repo}
 		if revisions {
 			e.Revision, e.SnapshotPath = r.Commit, r.Snapshot
@@ -113,6 +125,15 @@ func LoadEntries(db *sqlx.DB, revisions, usage bool) (*Listing, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// AtimeOnly makes every entry's last use its access time alone, as
+// huggingface_hub knows it: `accessed` filters and sorts then ignore the
+// usage records.
+func (l *Listing) AtimeOnly() {
+	for i := range l.Entries {
+		l.Entries[i].LastUsed, l.Entries[i].LastUsedSource = l.Entries[i].LastAccessed, "atime"
+	}
 }
 
 // Sort is a parsed `--sort KEY[:asc|:desc]`.
@@ -168,7 +189,7 @@ func (l *Listing) Apply(filters []Filter, s *Sort, limit int, now float64) {
 			case "size":
 				return "", float64(e.SizeOnDisk)
 			case "accessed":
-				return "", e.LastAccessed
+				return "", e.LastUsed
 			}
 			return "", e.LastModified
 		}

@@ -29,6 +29,13 @@ type Selection struct {
 	// BreakLinks removes blobs that snapshot entries of other repos link
 	// (delete --break-links); the plan then names those entries in Breaks.
 	BreakLinks bool
+	// InUse, when set, tells which live processes hold the file with that
+	// device and inode (as "4711 (python serve.py)"): a blob the plan would
+	// remove that one holds is kept, with them as the reason.
+	InUse func(dev, ino uint64) []string `json:"-"`
+	// ForceInUse removes such blobs anyway (--force): the plan lists them
+	// in Busy, their space freed only when their holders exit.
+	ForceInUse bool `json:"-"`
 }
 
 // FileKey names a snapshot entry across syncs.
@@ -284,6 +291,9 @@ type Plan struct {
 	// Breaks are snapshot entries of other repos, staying, that link a
 	// blob the plan removes: they dangle once it ran.
 	Breaks []BrokenLink `json:"breaks"`
+	// Busy are blobs the plan removes although a live process holds them
+	// (Selection.ForceInUse): their space is freed when it exits.
+	Busy []HeldBlob `json:"busy,omitempty"`
 	// Recheck are blobs the plan keeps because revisions it leaves link
 	// them; the executor removes one only if nothing links it by then (see
 	// cache.Deletion.Recheck). Neither counted nor listed.
@@ -298,7 +308,18 @@ type Plan struct {
 type HeldBlob struct {
 	Path     string `json:"path"`
 	Size     int64  `json:"size"`
-	LinkedBy string `json:"linked_by"`
+	LinkedBy string `json:"linked_by,omitempty"`
+	// InUse names the live processes that have it open or mapped, as
+	// "4711 (python serve.py)".
+	InUse []string `json:"in_use,omitempty"`
+}
+
+// Reason says why the plan keeps the blob.
+func (h HeldBlob) Reason() string {
+	if len(h.InUse) > 0 {
+		return "in use by " + strings.Join(h.InUse, ", ")
+	}
+	return "linked by " + h.LinkedBy
 }
 
 // BrokenLink is a snapshot entry of another repo that a plan leaves
@@ -421,6 +442,22 @@ func makePlan(db Reader, sel *Selection) (*Plan, error) {
 	}
 	jsonIDs := func(ids []int64) string { b, _ := json.Marshal(ids); return string(b) }
 	heldIDs := []int64{}
+	kept := map[int64]bool{} // repos selected whole that must keep their folder
+	hold := func(blob, repo int64, whole bool, h HeldBlob) error {
+		heldIDs = append(heldIDs, blob)
+		p.Held = append(p.Held, h)
+		if whole && !kept[repo] {
+			// A repo that holds one cannot go whole: its revisions go,
+			// its folder stays with the blobs it keeps.
+			kept[repo] = true
+			var revs []int64
+			if err := db.Select(&revs, `SELECT id FROM revisions WHERE repo = ?`, repo); err != nil {
+				return err
+			}
+			revIDs = append(revIDs, revs...)
+		}
+		return nil
+	}
 	if !sel.BreakLinks {
 		var held []struct {
 			Blob     int64  `db:"blob"`
@@ -433,23 +470,45 @@ func makePlan(db Reader, sel *Selection) (*Plan, error) {
 		if err := db.Select(&held, schema.HeldSQL(), jsonIDs(revIDs), jsonIDs(repoIDs), jsonIDs(fileIDs)); err != nil {
 			return nil, err
 		}
-		kept := map[int64]bool{}
 		for _, h := range held {
-			heldIDs = append(heldIDs, h.Blob)
-			p.Held = append(p.Held, HeldBlob{Path: h.Path, Size: h.Size, LinkedBy: h.LinkedBy})
-			if h.Whole && !kept[h.Repo] {
-				// A repo that holds one cannot go whole: its revisions go,
-				// its folder stays with the blobs others link.
-				kept[h.Repo] = true
-				var revs []int64
-				if err := db.Select(&revs, `SELECT id FROM revisions WHERE repo = ?`, h.Repo); err != nil {
-					return nil, err
-				}
-				revIDs = append(revIDs, revs...)
+			if err := hold(h.Blob, h.Repo, h.Whole, HeldBlob{Path: h.Path, Size: h.Size, LinkedBy: h.LinkedBy}); err != nil {
+				return nil, err
 			}
 		}
-		repoIDs = slices.DeleteFunc(repoIDs, func(id int64) bool { return kept[id] })
 	}
+	if sel.InUse != nil {
+		var cands []struct {
+			Blob  int64  `db:"id"`
+			Repo  int64  `db:"repo"`
+			Path  string `db:"path"`
+			Size  int64  `db:"size"`
+			Dev   uint64 `db:"dev"`
+			Ino   uint64 `db:"ino"`
+			Whole bool   `db:"whole"`
+		}
+		if err := db.Select(&cands, schema.InUseSQL(), jsonIDs(revIDs), jsonIDs(repoIDs), jsonIDs(fileIDs), jsonIDs(orphanIDs)); err != nil {
+			return nil, err
+		}
+		already := map[int64]bool{}
+		for _, id := range heldIDs {
+			already[id] = true
+		}
+		for _, c := range cands {
+			if already[c.Blob] {
+				continue
+			}
+			if by := sel.InUse(c.Dev, c.Ino); len(by) > 0 {
+				if sel.ForceInUse {
+					p.Busy = append(p.Busy, HeldBlob{Path: c.Path, Size: c.Size, InUse: by})
+					continue
+				}
+				if err := hold(c.Blob, c.Repo, c.Whole, HeldBlob{Path: c.Path, Size: c.Size, InUse: by}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	repoIDs = slices.DeleteFunc(repoIDs, func(id int64) bool { return kept[id] })
 	args := []any{}
 	for _, ids := range [][]int64{revIDs, repoIDs, fileIDs, orphanIDs, payloadIDs, heldIDs} {
 		args = append(args, jsonIDs(ids))

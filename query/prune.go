@@ -17,6 +17,10 @@ type PruneOptions struct {
 	// Cutoff: orphan blobs, store payloads and temporary files changed
 	// after it are left alone.
 	Cutoff time.Time
+	// InUse and ForceInUse are given to the plan's selection (see
+	// Selection).
+	InUse      func(dev, ino uint64) []string
+	ForceInUse bool
 }
 
 // PruneKind is the count and apparent bytes of one kind of thing a prune
@@ -116,6 +120,7 @@ func planPrune(db Reader, opts PruneOptions) (*Prune, error) {
 			leftovers = append(leftovers, r.Path)
 		}
 	}
+	sel.InUse, sel.ForceInUse = opts.InUse, opts.ForceInUse
 	plan, err := MakePlan(db, sel)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ CREATE TABLE usage_records (
 
 -- atime_source: how access times are labelled: atime with the mount's atime mode.
 CREATE VIEW atime_source AS
-SELECT 'atime' || coalesce(' (' || (SELECT value FROM meta WHERE key = 'atime_mode') || ')', '') AS source; -- e.g. atime (relatime)
+SELECT 'atime' || coalesce(' (' || nullif((SELECT value FROM meta WHERE key = 'atime_mode'), '') || ')', '') AS source; -- e.g. atime (relatime)
 
 -- blob_last_use: one row per blob with its best known last use.
 CREATE VIEW blob_last_use AS

@@ -21,6 +21,11 @@ func PruneSQL() string { return planFile("plan/prune.sql") }
 // parameters are PlanSQL's first three.
 func HeldSQL() string { return planFile("plan/held.sql") }
 
+// InUseSQL returns the query listing the blobs a deletion could remove,
+// with their device and inode, for the in-use check (plan/in_use.sql). Its
+// parameters are PlanSQL's first four.
+func InUseSQL() string { return planFile("plan/in_use.sql") }
+
 func planFile(name string) string {
 	b, err := planFiles.ReadFile(name)
 	if err != nil {

@@ -70,7 +70,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("create the state folder: %w", err)
 	}
 	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
-	db, err := sqlx.Open("sqlite", u.String()+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(wal)&_txlock=immediate")
+	db, err := sqlx.Open("sqlite", u.String()+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}

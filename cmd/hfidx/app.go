@@ -53,6 +53,8 @@ type cli struct {
 	Lookup     lookupCmd     `cmd:"" help:"Find a cached file as huggingface_hub's try_to_load_from_cache does."`
 	Assets     assetsCmd     `cmd:"" help:"List, delete and name folders of the assets cache (HF_ASSETS_CACHE)."`
 	Touch      touchCmd      `cmd:"" help:"Record that repos, revisions or files were just used (for apps and hooks)."`
+	Sample     sampleCmd     `cmd:"" help:"Record a use of every cached file a running process has open or mapped (for a timer)."`
+	Run        runCmd        `cmd:"" help:"Run a command and record every cached file it or its children open or map."`
 	Du         duCmd         `cmd:"" help:"Total bytes by org, type, file extension or GGUF quantization, as scan counts them."`
 	Report     reportCmd     `cmd:"" help:"Write one self-contained HTML report: a treemap, every repo in a table, what prune would free."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`

@@ -25,6 +25,9 @@ type deleteCmd struct {
 	Wait    bool     `name:"wait" help:"Wait for download locks held by other processes instead of skipping their repos."`
 	// Blobs other repos' snapshots link are kept unless asked.
 	BreakLinks bool `name:"break-links" help:"Also remove blobs that snapshots of other repos link; the files this breaks are listed (JSON: \"lost\")."`
+	Force      bool `name:"force" help:"Also delete blobs that running processes have open or mapped (their space is freed only when those processes exit)."`
+
+	inUse *inUse // live processes' files, checked at plan time and before each unlink
 	// Without targets the revisions are chosen interactively.
 	DisableTUI bool   `name:"disable-tui" help:"Without targets: choose in a text file ($$VISUAL or $$EDITOR) instead of the list on the terminal."`
 	Sort       string `name:"sort" placeholder:"ORDER" help:"Order of the lists to choose from: alphabetical, lastUpdated, lastUsed or size (default: type, then repo id)."`
@@ -99,6 +102,11 @@ func (c *deleteCmd) Run(a *app) error {
 // found, and goes on as showAndRun.
 func (c *deleteCmd) planAndRun(a *app, db *sqlx.DB, sel *query.Selection) error {
 	sel.BreakLinks = c.BreakLinks
+	if root, err := a.cacheDir(); err == nil {
+		c.inUse = newInUse(root)
+		c.inUse.warn(a.stderr)
+		sel.InUse, sel.ForceInUse = c.inUse.holders, c.Force
+	}
 	plan, err := query.MakePlan(db, sel)
 	db.Close()
 	if err != nil {
@@ -167,7 +175,11 @@ func preview(a *app, empty bool, nothing string, out any, print func(), dryRun, 
 // execute re-plans on a fresh index (the cache may have changed since the
 // plan was shown), then runs the plan once and updates the index.
 func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *query.Plan) error {
-	plan, res, lost, execErr, err := runPlan(a, root, sel, shown, cache.Deletion{Wait: c.Wait})
+	d := cache.Deletion{Wait: c.Wait}
+	if c.inUse != nil && !c.Force {
+		d.InUse = c.inUse.now
+	}
+	plan, res, lost, execErr, err := runPlan(a, root, sel, shown, d)
 	if err != nil {
 		return err
 	}
@@ -187,6 +199,9 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 		}
 		for _, s := range res.Skipped {
 			fmt.Fprintf(a.stderr, "Warning: skipped %s: %s (use --wait to wait for it)\n", s.Folder, s.Reason)
+		}
+		for _, k := range res.KeptInUse {
+			fmt.Fprintf(a.stderr, "Warning: kept %s: %s (--force deletes it anyway)\n", k.Path, k.Reason)
 		}
 		for _, k := range res.KeptSnapshots {
 			fmt.Fprintf(a.stderr, "Warning: kept %s: %s (a download moved the ref meanwhile)\n", k.Path, k.Reason)
@@ -404,22 +419,7 @@ func writePlan(w io.Writer, p *query.Plan) {
 	if n := len(p.Leftovers); n > 0 {
 		fmt.Fprintf(w, "Leaves %d leftover(s) (.no_exist, trees, empty ref folders, locks) for a later prune.\n", n)
 	}
-	if len(p.Held) > 0 {
-		var size int64
-		for _, h := range p.Held {
-			size += h.Size
-		}
-		fmt.Fprintf(w, "Keeps %d blob(s) (%s) that snapshots of other repos link (--break-links removes them):\n", len(p.Held), query.FormatSize(size))
-		for _, h := range p.Held {
-			fmt.Fprintf(w, "  - %s (linked by %s)\n", h.Path, h.LinkedBy)
-		}
-	}
-	if len(p.Breaks) > 0 {
-		fmt.Fprintf(w, "Breaks %d file(s) of other repos that link what it removes:\n", len(p.Breaks))
-		for _, b := range p.Breaks {
-			fmt.Fprintf(w, "  - %s\n", b.Path)
-		}
-	}
+	writeHeld(w, p)
 }
 
 // errNotConfirmed is returned when the user answers no to the deletion.
@@ -455,4 +455,31 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// writeHeld prints what a plan keeps for other repos' links and running
+// processes, and what it removes although they need it.
+func writeHeld(w io.Writer, p *query.Plan) {
+	if len(p.Held) > 0 {
+		var size int64
+		for _, h := range p.Held {
+			size += h.Size
+		}
+		fmt.Fprintf(w, "Keeps %d blob(s) (%s) that other repos link (--break-links removes them) or running processes hold (--force):\n", len(p.Held), query.FormatSize(size))
+		for _, h := range p.Held {
+			fmt.Fprintf(w, "  - %s (%s)\n", h.Path, h.Reason())
+		}
+	}
+	if len(p.Busy) > 0 {
+		fmt.Fprintf(w, "Deletes %d blob(s) that running processes hold; their space is freed only when those processes exit:\n", len(p.Busy))
+		for _, h := range p.Busy {
+			fmt.Fprintf(w, "  - %s (%s)\n", h.Path, h.Reason())
+		}
+	}
+	if len(p.Breaks) > 0 {
+		fmt.Fprintf(w, "Breaks %d file(s) of other repos that link what it removes:\n", len(p.Breaks))
+		for _, b := range p.Breaks {
+			fmt.Fprintf(w, "  - %s\n", b.Path)
+		}
+	}
 }

@@ -45,8 +45,18 @@ func usagef(hint, format string, args ...any) error {
 	return &cliError{code: exitUsage, msg: fmt.Sprintf(format, args...), hint: hint}
 }
 
+// exitCode is the exit code of a command hfidx ran for the user (hfidx
+// run): passed on as it is, with nothing printed.
+type exitCode struct{ code int }
+
+func (e *exitCode) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 // report prints err on w and returns the exit code it stands for.
 func report(w io.Writer, err error) int {
+	var xc *exitCode
+	if errors.As(err, &xc) {
+		return xc.code
+	}
 	var ce *cliError
 	if errors.As(err, &ce) {
 		fmt.Fprintf(w, "hfidx: %s\n", ce.msg)

@@ -18,6 +18,7 @@ type pruneCmd struct {
 	Yes                      bool   `name:"yes" short:"y" help:"Do not ask for confirmation."`
 	Grace                    string `name:"grace" default:"1h" placeholder:"AGE" help:"Leave orphan blobs, store payloads and temporary files changed more recently than this (s, m, h, d, w; default 1h): a download may sit between its rename and its link."`
 	IncludeUnreferencedRepos bool   `name:"include-unreferenced-repos" help:"Also delete repos no ref names at all (downloaded by commit hash only), whole."`
+	Force                    bool   `name:"force" help:"Also delete blobs that running processes have open or mapped (their space is freed only when those processes exit)."`
 }
 
 // Validate refuses a real prune with --no-sync.
@@ -57,8 +58,10 @@ func (c *pruneCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
+	inUse := newInUse(root)
+	inUse.warn(a.stderr)
 	opts := query.PruneOptions{Root: root, IncludeUnreferencedRepos: c.IncludeUnreferencedRepos,
-		Cutoff: a.now.Add(-time.Duration(grace * float64(time.Second)))}
+		Cutoff: a.now.Add(-time.Duration(grace * float64(time.Second))), InUse: inUse.holders, ForceInUse: c.Force}
 	pr, err := query.PlanPrune(db, opts)
 	db.Close()
 	if err != nil {
@@ -70,8 +73,11 @@ func (c *pruneCmd) Run(a *app) error {
 	if !run || err != nil {
 		return err
 	}
-	plan, res, lost, execErr, err := runPlan(a, root, pr.Selection, pr.Plan,
-		cache.Deletion{Incomplete: pr.Incomplete, Leftovers: pr.Leftovers})
+	d := cache.Deletion{Incomplete: pr.Incomplete, Leftovers: pr.Leftovers}
+	if !c.Force {
+		d.InUse = inUse.now
+	}
+	plan, res, lost, execErr, err := runPlan(a, root, pr.Selection, pr.Plan, d)
 	if err != nil {
 		return err
 	}
@@ -94,6 +100,9 @@ func (c *pruneCmd) Run(a *app) error {
 		}
 		for _, k := range res.KeptLeftovers {
 			fmt.Fprintf(a.stderr, "Warning: kept %s: %s\n", k.Path, k.Reason)
+		}
+		for _, k := range res.KeptInUse {
+			fmt.Fprintf(a.stderr, "Warning: kept %s: %s (--force deletes it anyway)\n", k.Path, k.Reason)
 		}
 		writeKeptPayloads(a.stderr, plan, &res)
 	}
@@ -181,6 +190,7 @@ func writePrunePlan(w io.Writer, root string, pr *query.Prune) {
 	for _, p := range pr.Leftovers {
 		fmt.Fprintf(w, "  leftover   %s\n", rel(p))
 	}
+	writeHeld(w, pr.Plan)
 }
 
 func joinAnd(parts []string) string {

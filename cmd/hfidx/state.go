@@ -6,6 +6,7 @@ import (
 
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/index"
+	"github.com/hfidx/hfidx/proc"
 	"github.com/hfidx/hfidx/state"
 )
 
@@ -75,6 +76,12 @@ func (a *app) refreshUsage(root, dbPath string) {
 	}
 }
 
-// atimeMode returns the atime mode of the mount holding root, "" when
-// unknown.
-func atimeMode(root string) string { return "" }
+// atimeMode returns the atime behaviour of the mount holding root
+// ("relatime", "noatime,lazytime", …), "" when unknown.
+func atimeMode(root string) string {
+	m, err := proc.MountOf(root)
+	if err != nil {
+		return ""
+	}
+	return m.Atime().String()
+}
