@@ -251,13 +251,13 @@ func (k *raceTally) String() string {
 }
 
 // safely runs f, turning a panic into an error the caller reports.
-func safely(f func() error) (err error, panicked any) {
+func safely(f func() error) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return f(), nil
+	return nil, f()
 }
 
 // hexName returns a 40-digit lowercase hex name made of i, for commits.

@@ -332,7 +332,7 @@ func raceRound(t *testing.T, k raceKind, dir string, once bool, rng *rand.Rand, 
 	r := startRacer(folder, link, once, rng)
 	var errs []error
 	for range runs {
-		err, panicked := safely(run)
+		panicked, err := safely(run)
 		if panicked != nil {
 			t.Errorf("%s panicked: %v", k.name, panicked)
 		}
@@ -547,10 +547,10 @@ func TestEscapeLexicalPath(t *testing.T) {
 			var panicked any
 			if d != nil {
 				var res DeleteResult
-				err, panicked = safely(func() error { var err error; res, err = d.Execute(); return err })
+				panicked, err = safely(func() error { var err error; res, err = d.Execute(); return err })
 				removed = paths(res.Removed)
 			} else {
-				err, panicked = safely(func() error { var err error; removed, err = ap.RemoveAssets(); return err })
+				panicked, err = safely(func() error { var err error; removed, err = ap.RemoveAssets(); return err })
 			}
 			if panicked != nil {
 				t.Fatalf("panicked: %v", panicked)
