@@ -141,6 +141,7 @@ type Model struct {
 
 	marks   map[key]bool
 	alone   map[key]freed // what deleting a row alone frees, asked once
+	pending map[key]bool  // rows being planned
 	freed   int64         // what the marks free, per the plan
 	planErr error
 
@@ -154,7 +155,7 @@ type Model struct {
 // New returns the browser over repos (any order; it sorts them by size)
 // with the cache's totals, reading the rest from src.
 func New(totals query.BrowseTotals, repos []query.BrowseRepo, src Source, opt Options) *Model {
-	m := &Model{totals: totals, repos: repos, src: src, opt: opt, marks: map[key]bool{}, alone: map[key]freed{},
+	m := &Model{totals: totals, repos: repos, src: src, opt: opt, marks: map[key]bool{}, alone: map[key]freed{}, pending: map[key]bool{},
 		width: 80, height: 24, desc: true, status: opt.Status}
 	m.load()
 	at, want := Repos, Repos
@@ -178,7 +179,7 @@ func New(totals query.BrowseTotals, repos []query.BrowseRepo, src Source, opt Op
 }
 
 // Init implements tea.Model.
-func (m *Model) Init() tea.Cmd { return nil }
+func (m *Model) Init() tea.Cmd { return m.fetch() }
 
 // Outcome returns how the user left the browser.
 func (m *Model) Outcome() Outcome { return m.outcome }
@@ -223,9 +224,84 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		if cmd := m.key(msg); cmd != nil {
+			return m, cmd
+		}
+	case plannedMsg:
+		for k, f := range msg {
+			m.alone[k] = f
+			delete(m.pending, k)
+		}
 	}
-	return m, nil
+	return m, m.fetch()
+}
+
+// plannedMsg carries what deleting rows alone frees.
+type plannedMsg map[key]freed
+
+// fetchBatch is how many rows are planned at a time, so that the
+// numbers appear as they come.
+const fetchBatch = 4
+
+// fetch plans, off the user's keys, the rows in view whose exclusive
+// bytes are not known yet: one plan each, the cursor's row first.
+func (m *Model) fetch() tea.Cmd {
+	if m.outcome != Browsing || len(m.rows) == 0 {
+		return nil
+	}
+	m.scroll()
+	var want []key
+	add := func(k key) {
+		if _, ok := m.alone[k]; !ok && !m.pending[k] && len(want) < fetchBatch {
+			m.pending[k] = true
+			want = append(want, k)
+		}
+	}
+	add(m.rows[m.cursor].key)
+	for i := m.offset; i < min(m.offset+m.listHeight(), len(m.rows)); i++ {
+		add(m.rows[i].key)
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	src := m.src
+	return func() tea.Msg {
+		got := plannedMsg{}
+		for _, k := range want {
+			var f freed
+			if p, err := src.Plan(alone(k)); err != nil {
+				f.err = err
+			} else {
+				f.n = p.ExpectedFreedSize
+			}
+			got[k] = f
+		}
+		return got
+	}
+}
+
+// alone returns the selection of the row k alone.
+func alone(k key) *query.Selection {
+	sel := query.NewSelection()
+	switch k.kind {
+	case Repos:
+		sel.Repos[k.folder] = true
+	case Revisions:
+		sel.Revisions[query.RevisionKey{Folder: k.folder, Hash: k.hash}] = true
+	case Files:
+		sel.Files[query.FileKey{Folder: k.folder, Hash: k.hash, RelPath: k.path}] = true
+	}
+	return sel
+}
+
+// scroll keeps the cursor's row in view.
+func (m *Model) scroll() {
+	h := m.listHeight()
+	m.offset = min(m.offset, m.cursor)
+	if m.cursor >= m.offset+h {
+		m.offset = m.cursor - h + 1
+	}
+	m.offset = max(0, min(m.offset, len(m.rows)-h))
 }
 
 func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
@@ -247,10 +323,13 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.move(1)
 		return nil
 	case tea.KeyPgUp:
+		// A page: the view moves with the cursor.
 		m.move(-m.listHeight())
+		m.offset -= m.listHeight()
 		return nil
 	case tea.KeyPgDown:
 		m.move(m.listHeight())
+		m.offset += m.listHeight()
 		return nil
 	case tea.KeyHome:
 		m.move(-len(m.rows))
@@ -511,30 +590,11 @@ func (m *Model) replan() {
 	m.freed = p.ExpectedFreedSize
 }
 
-// aloneFreed returns what deleting the row k alone frees, per the plan:
-// its exclusive bytes.
-func (m *Model) aloneFreed(k key) (int64, error) {
-	if f, ok := m.alone[k]; ok {
-		return f.n, f.err
-	}
-	sel := query.NewSelection()
-	switch k.kind {
-	case Repos:
-		sel.Repos[k.folder] = true
-	case Revisions:
-		sel.Revisions[query.RevisionKey{Folder: k.folder, Hash: k.hash}] = true
-	case Files:
-		sel.Files[query.FileKey{Folder: k.folder, Hash: k.hash, RelPath: k.path}] = true
-	}
-	var f freed
-	p, err := m.src.Plan(sel)
-	if err != nil {
-		f.err = err
-	} else {
-		f.n = p.ExpectedFreedSize
-	}
-	m.alone[k] = f
-	return f.n, f.err
+// aloneFreed returns what deleting the row k alone frees, per the plan
+// (its exclusive bytes), once fetch has asked; known is false before.
+func (m *Model) aloneFreed(k key) (n int64, known bool, err error) {
+	f, ok := m.alone[k]
+	return f.n, ok, f.err
 }
 
 // MarkText says what is marked and what deleting it frees.
@@ -598,11 +658,7 @@ func (m *Model) Render() string {
 	} else {
 		b.WriteString(m.fit(lay.heads(m.level), "2"))
 		b.WriteString("\n")
-		m.offset = min(m.offset, m.cursor)
-		if m.cursor >= m.offset+h {
-			m.offset = m.cursor - h + 1
-		}
-		m.offset = max(0, min(m.offset, len(m.rows)-h))
+		m.scroll()
 		var largest int64
 		for _, r := range m.rows {
 			largest = max(largest, r.size)
@@ -797,7 +853,10 @@ func (m *Model) rowLine(l layout, i int, largest int64) string {
 	}
 	if l.excl {
 		text := "?"
-		if n, err := m.aloneFreed(r.key); err == nil {
+		switch n, known, err := m.aloneFreed(r.key); {
+		case !known:
+			text = "…"
+		case err == nil:
 			text = query.FormatSize(n)
 		}
 		segs = append(segs, seg{fmt.Sprintf("%*s", l.exclW, text) + " ", ""})
@@ -869,9 +928,12 @@ func (m *Model) infoLine() string {
 	}
 	r := m.rows[m.cursor]
 	parts := []string{query.FormatSize(r.size)}
-	if excl, err := m.aloneFreed(r.key); err == nil {
+	switch excl, known, err := m.aloneFreed(r.key); {
+	case !known:
+		parts = append(parts, "exclusive …")
+	case err == nil:
 		parts = append(parts, query.FormatSize(excl)+" exclusive", query.FormatSize(max(r.size-excl, 0))+" shared")
-	} else {
+	default:
 		parts = append(parts, "cannot plan: "+err.Error())
 	}
 	switch m.level {

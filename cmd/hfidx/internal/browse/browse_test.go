@@ -1,6 +1,7 @@
 package browse
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -85,8 +86,21 @@ func newModel(t *testing.T, db *sqlx.DB, opt Options) *Model {
 		opt.Now = 10_000
 	}
 	m := New(totals, repos, IndexSource(db), opt)
-	m.Update(tea.WindowSizeMsg{Width: 100, Height: 20})
+	update(m, tea.WindowSizeMsg{Width: 100, Height: 20})
 	return m
+}
+
+// update passes msg to m, then runs the plans it asks for, as the
+// program would, until none is left.
+func update(m *Model, msg tea.Msg) {
+	_, cmd := m.Update(msg)
+	for cmd != nil {
+		p, ok := cmd().(plannedMsg)
+		if !ok {
+			return
+		}
+		_, cmd = m.Update(p)
+	}
 }
 
 func press(m *Model, keys ...string) {
@@ -112,7 +126,7 @@ func press(m *Model, keys ...string) {
 		default:
 			msg = tea.KeyPressMsg{Code: rune(k[0]), Text: k}
 		}
-		m.Update(msg)
+		update(m, msg)
 	}
 }
 
@@ -347,7 +361,7 @@ func TestWidths(t *testing.T) {
 	for _, w := range []int{40, 60, 80, 120, 200} {
 		for _, h := range []int{8, 20, 40} {
 			m := newModel(t, db, Options{Color: false})
-			m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+			update(m, tea.WindowSizeMsg{Width: w, Height: h})
 			for _, keys := range [][]string{nil, {"enter"}, {"enter", "enter"}, {"?"}} {
 				press(m, keys...)
 				lines := strings.Split(m.Render(), "\n")
@@ -363,11 +377,11 @@ func TestWidths(t *testing.T) {
 		}
 	}
 	m := newModel(t, db, Options{})
-	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	update(m, tea.WindowSizeMsg{Width: 60, Height: 20})
 	if s := m.Render(); strings.Contains(s, "last used") || !strings.Contains(s, "exclusive") {
 		t.Errorf("at 60 columns the time column should go, the exclusive one stay:\n%s", s)
 	}
-	m.Update(tea.WindowSizeMsg{Width: 200, Height: 20})
+	update(m, tea.WindowSizeMsg{Width: 200, Height: 20})
 	if s := m.Render(); !strings.Contains(s, "last used") || !strings.Contains(s, "[####################]") {
 		t.Errorf("at 200 columns, every column and a 20-wide bar:\n%s", s)
 	}
@@ -377,7 +391,7 @@ func TestWidths(t *testing.T) {
 func TestScroll(t *testing.T) {
 	db := openIndex(t)
 	m := newModel(t, db, Options{})
-	m.Update(tea.WindowSizeMsg{Width: 80, Height: 7}) // two rows of the list
+	update(m, tea.WindowSizeMsg{Width: 80, Height: 7}) // two rows of the list
 	press(m, "down", "down")
 	if l := cursorLine(t, m); !strings.Contains(l, "model/org/x") {
 		t.Errorf("cursor line = %q", l)
@@ -432,7 +446,7 @@ func TestNarrow(t *testing.T) {
 		{Folder: "models--o--b", CacheID: "model/o/b", SizeOnDisk: 1_500_000_000, Revisions: 1, RefsList: "main"},
 	}
 	m := New(totals, repos, fake{}, Options{Now: 1})
-	m.Update(tea.WindowSizeMsg{Width: 60, Height: 10})
+	update(m, tea.WindowSizeMsg{Width: 60, Height: 10})
 	lines := strings.Split(m.Render(), "\n")
 	for _, l := range lines {
 		if runewidth.StringWidth(l) > 60 {
@@ -449,5 +463,57 @@ func TestNarrow(t *testing.T) {
 	lines = strings.Split(m.Render(), "\n")
 	if foot := lines[len(lines)-1]; foot != "Marked 1 repo, freeing 0.0.  ? help" {
 		t.Errorf("footer = %q, want the marks and the help key", foot)
+	}
+}
+
+// TestPlannedLater: the exclusive bytes show once planned, off the keys;
+// until then an ellipsis holds their place.
+func TestPlannedLater(t *testing.T) {
+	db := openIndex(t)
+	totals, _ := query.LoadBrowseTotals(db)
+	repos, err := query.LoadBrowseRepos(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(totals, repos, IndexSource(db), Options{Now: 1})
+	if l := cursorLine(t, m); !strings.Contains(l, "35.0 [##########]         … ") {
+		t.Errorf("before planning: %q, want an ellipsis", l)
+	}
+	if s := m.Render(); !strings.Contains(s, "exclusive …") {
+		t.Errorf("info line before planning:\n%s", s)
+	}
+	cmd := m.Init()
+	if cmd == nil {
+		t.Fatal("Init plans nothing")
+	}
+	m.Update(cmd())
+	if l := cursorLine(t, m); !strings.Contains(l, "35.0 [##########]      35.0 ") {
+		t.Errorf("after planning: %q", l)
+	}
+}
+
+// TestPage: PgDn and PgUp move the view by a page with the cursor.
+func TestPage(t *testing.T) {
+	var repos []query.BrowseRepo
+	for i := range 50 {
+		repos = append(repos, query.BrowseRepo{Folder: fmt.Sprintf("models--o--r%02d", i), CacheID: fmt.Sprintf("model/o/r%02d", i), SizeOnDisk: int64(100 - i)})
+	}
+	m := New(query.BrowseTotals{}, repos, fake{}, Options{Now: 1})
+	update(m, tea.WindowSizeMsg{Width: 80, Height: 15}) // 10 rows of the list
+	top := func() string {
+		return strings.Split(m.Render(), "\n")[3]
+	}
+	update(m, tea.KeyPressMsg{Code: tea.KeyPgDown})
+	if l := cursorLine(t, m); !strings.Contains(l, "model/o/r10") || !strings.Contains(top(), "model/o/r10") {
+		t.Errorf("after PgDn: cursor %q, first row %q; want r10 for both", l, top())
+	}
+	update(m, tea.KeyPressMsg{Code: tea.KeyDown})
+	update(m, tea.KeyPressMsg{Code: tea.KeyPgUp})
+	if l := cursorLine(t, m); !strings.Contains(l, "model/o/r01") || !strings.Contains(top(), "model/o/r00") {
+		t.Errorf("after PgUp: cursor %q, first row %q; want r01 and r00", l, top())
+	}
+	update(m, tea.KeyPressMsg{Code: 'G', Text: "G"})
+	if l := cursorLine(t, m); !strings.Contains(l, "model/o/r49") {
+		t.Errorf("after G: cursor %q", l)
 	}
 }
