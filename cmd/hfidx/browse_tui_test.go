@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/creack/pty"
 )
 
 // TestBrowseDeleteEqualsDelete drives `hfidx browse` on a pseudo-terminal
@@ -139,5 +142,43 @@ func TestBrowseNeedsTerminal(t *testing.T) {
 	code := run([]string{"--cache-dir", root, "--db", filepath.Join(t.TempDir(), "index.db"), "browse"}, strings.NewReader(""), &out, &errOut)
 	if code != exitUsage || !strings.Contains(errOut.String(), "browse needs a terminal") {
 		t.Errorf("browse without a terminal: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// TestBrowseResize: the screen follows the terminal's size.
+func TestBrowseResize(t *testing.T) {
+	_, env := ptyCache(t)
+	r := startOnTerminal(t, env, "browse")
+	r.expect("exclusive last used")
+	if err := pty.Setsize(r.tty, &pty.Winsize{Rows: 20, Cols: 60}); err != nil {
+		t.Skipf("cannot resize the terminal: %v", err)
+	}
+	r.expect("excl repo  refs") // 60 columns: no time column, narrower ones
+	r.send("q")
+	if code, rest := r.wait(); code != 0 {
+		t.Fatalf("exit code %d; output:\n%q", code, rest)
+	}
+}
+
+// TestBrowseColour: reverse video marks the cursor's row and the bars,
+// unless NO_COLOR is set.
+func TestBrowseColour(t *testing.T) {
+	for _, noColor := range []bool{false, true} {
+		_, env := ptyCache(t)
+		if !noColor {
+			env = slices.DeleteFunc(env, func(e string) bool { return e == "NO_COLOR=1" })
+		}
+		r := startOnTerminal(t, env, "browse")
+		r.expect("model/org/a")
+		r.expect("Nothing marked.")
+		r.send("q")
+		r.wait()
+		r.mu.Lock()
+		all := r.all.String()
+		r.mu.Unlock()
+		styled := strings.Contains(all, "\x1b[7m") || strings.Contains(all, ";7m")
+		if styled == noColor {
+			t.Errorf("NO_COLOR set: %v; reverse video in the output: %v\n%q", noColor, styled, all)
+		}
 	}
 }
