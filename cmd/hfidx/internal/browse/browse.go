@@ -941,7 +941,7 @@ func (m *Model) infoLine() string {
 		p := &m.repos[r.i]
 		parts = append(parts, "used "+m.since(p.LastUsed), plural(p.Revisions, "revision"))
 		if refs := p.Refs(); len(refs) > 0 {
-			parts = append(parts, "refs "+strings.Join(refs, ", "))
+			parts = append(parts, "refs: "+strings.Join(refs, ", "))
 		} else {
 			parts = append(parts, "no refs")
 		}
@@ -952,7 +952,7 @@ func (m *Model) infoLine() string {
 		v := &m.revs[r.i]
 		parts = append(parts, "modified "+m.since(v.LastModified), plural(v.Files, "file"))
 		if refs := v.Refs(); len(refs) > 0 {
-			parts = append(parts, "refs "+strings.Join(refs, ", "))
+			parts = append(parts, "refs: "+strings.Join(refs, ", "))
 		} else {
 			parts = append(parts, "detached")
 		}
