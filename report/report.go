@@ -39,6 +39,11 @@ func sqlText(name string) string {
 // listed with their numbers but without their revisions and files.
 const MaxBytes = 3_000_000
 
+// detailBytes is what revisions and files may take of the file: the
+// rest of MaxBytes is for the repos' rows, and a smaller file is parsed
+// and drawn sooner.
+const detailBytes = 1_200_000
+
 // maxFiles is the most files of one revision the report carries; the
 // treemap groups the rest into one tile with their bytes.
 const maxFiles = 400
@@ -198,7 +203,7 @@ func Load(db query.Reader, opts Options) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	left := budget - len(base) - assetsSize() - 4096
+	left := min(detailBytes*budget/MaxBytes, budget-len(base)-assetsSize()-4096)
 	for i, r := range d.repos {
 		if left <= 0 {
 			d.Omitted = len(d.repos) - i
