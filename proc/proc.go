@@ -134,11 +134,13 @@ type Options struct {
 // Processes is one pass over the processes: the files each holds, and who
 // could not be checked.
 type Processes struct {
-	// List holds the processes that could be read, by PID. A process with
-	// no file that passed the filter is listed too, with no Files; so is
-	// one whose descriptors could be read but not its maps, which is also
-	// counted in Denied.
+	// List holds the processes that hold a file that passed the filter, by
+	// PID; a process whose descriptors could be read but not its maps is
+	// among them when its descriptors show one, and is also counted in
+	// Denied.
 	List []Process
+	// Checked is how many processes were read, holders or not.
+	Checked int
 	// Denied counts the processes that could not be read, by user, ordered
 	// by UID.
 	Denied []Denied

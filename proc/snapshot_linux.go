@@ -10,17 +10,16 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// pfKthread is PF_KTHREAD in the flags of /proc/<pid>/stat: a kernel
-// thread, which has no files of its own.
-const pfKthread = 0x00200000
 
 // deletedSuffix is what the kernel appends to the path of an unlinked file
 // in a descriptor's link and in maps.
@@ -42,28 +41,45 @@ func Snapshot(opts Options) (*Processes, error) {
 			return nil, fmt.Errorf("snapshot of open files: %w", err)
 		}
 	}
-	r := newReader(roots)
-	ps := &Processes{List: make([]Process, 0, len(pids))}
+	if !opts.Self {
+		self := os.Getpid()
+		pids = slices.DeleteFunc(slices.Clone(pids), func(p int) bool { return p == self })
+	}
+
+	// Most of the time goes to system calls on procfs, which scale with
+	// the cores: a few workers take batches of PIDs.
+	const batch = 16
+	workers := min(runtime.GOMAXPROCS(0), 4, (len(pids)+batch-1)/batch)
+	parts := make([]part, max(workers, 1))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range parts {
+		wg.Add(1)
+		go func(pt *part) {
+			defer wg.Done()
+			r := newReader(roots)
+			pt.denied = map[uint32]int{}
+			for {
+				i := int(next.Add(batch)) - batch
+				if i >= len(pids) {
+					return
+				}
+				for _, pid := range pids[i:min(i+batch, len(pids))] {
+					pt.read(r, pid)
+				}
+			}
+		}(&parts[w])
+	}
+	wg.Wait()
+
+	ps := &Processes{}
 	denied := map[uint32]int{}
-	self := os.Getpid()
-	for _, pid := range pids {
-		if pid == self && !opts.Self {
-			continue
-		}
-		p, uid, err := r.read(pid)
-		switch {
-		case err == nil:
-			if p != nil {
-				ps.List = append(ps.List, *p)
-			}
-		case gone(err):
-		case isDenied(err):
-			if p != nil {
-				ps.List = append(ps.List, *p)
-			}
-			denied[uid]++
-		default:
-			ps.Errors = append(ps.Errors, fmt.Errorf("process %d: %w", pid, err))
+	for _, pt := range parts {
+		ps.List = append(ps.List, pt.list...)
+		ps.Errors = append(ps.Errors, pt.errs...)
+		ps.Checked += pt.checked
+		for uid, n := range pt.denied {
+			denied[uid] += n
 		}
 	}
 	for uid, n := range denied {
@@ -76,6 +92,34 @@ func Snapshot(opts Options) (*Processes, error) {
 	sort.Slice(ps.Denied, func(i, j int) bool { return ps.Denied[i].UID < ps.Denied[j].UID })
 	ps.index()
 	return ps, nil
+}
+
+// part is what one worker of Snapshot found.
+type part struct {
+	list    []Process
+	errs    []error
+	denied  map[uint32]int
+	checked int
+}
+
+// read reads the process pid into pt.
+func (pt *part) read(r *reader, pid int) {
+	p, uid, err := r.read(pid)
+	switch {
+	case err == nil:
+		pt.checked++
+		if p != nil {
+			pt.list = append(pt.list, *p)
+		}
+	case gone(err):
+	case isDenied(err):
+		if p != nil {
+			pt.list = append(pt.list, *p)
+		}
+		pt.denied[uid]++
+	default:
+		pt.errs = append(pt.errs, fmt.Errorf("process %d: %w", pid, err))
+	}
 }
 
 // gone reports whether err means the process exited (or a descriptor was
@@ -111,58 +155,58 @@ func newReader(roots []string) *reader {
 	}
 }
 
-// read returns the process pid with its files, nil for a kernel thread, and
-// the process's UID (also on failure, when it was known), or the first error
-// of a system call, wrapped in an *fs.PathError. When only the maps are
-// refused it returns the process with the files of its descriptors and that
-// error.
+// read returns the process pid with its files, nil when it holds none that
+// passed the filter, and its UID when it was needed (a denial, a holder); or
+// the first error of a system call, wrapped in an *fs.PathError. When only
+// the maps are refused it returns the process with the files of its
+// descriptors and that error.
+//
+// The files come first: the name, the parent and the command line are read
+// only for a holder, since every system call on procfs counts here.
 func (r *reader) read(pid int) (*Process, uint32, error) {
+	// By path rather than from a descriptor of /proc/<pid>: two system
+	// calls fewer on a process that holds nothing. The PID cannot be
+	// reused between the reads of one process, which take microseconds,
+	// while the kernel hands out the PIDs in turn up to pid_max.
 	dir := "/proc/" + strconv.Itoa(pid)
-	dfd, err := open(unix.AT_FDCWD, dir, unix.O_DIRECTORY)
-	if err != nil {
-		return nil, 0, &fs.PathError{Op: "open", Path: dir, Err: err}
+	p := &Process{PID: pid}
+	clear(r.seen)
+	err := r.readFDs(p, dir)
+	if err == nil {
+		err = r.readMaps(p, dir)
 	}
-	defer unix.Close(dfd)
+	if err != nil && !isDenied(err) || err == nil && len(p.Files) == 0 {
+		return nil, 0, err
+	}
+	denied := err
 	var st unix.Stat_t
-	if err := unix.Fstat(dfd, &st); err != nil {
+	if err := unix.Stat(dir, &st); err != nil {
 		return nil, 0, &fs.PathError{Op: "stat", Path: dir, Err: err}
 	}
-	p := &Process{PID: pid, UID: st.Uid}
-	b, err := r.readFile(dfd, "stat")
+	p.UID = st.Uid
+	if len(p.Files) == 0 {
+		return nil, p.UID, denied
+	}
+	b, err := r.readFile(unix.AT_FDCWD, dir+"/stat", true)
 	if err != nil {
 		return nil, p.UID, &fs.PathError{Op: "read", Path: dir + "/stat", Err: err}
 	}
-	comm, ppid, flags, ok := parseStat(b)
+	comm, ppid, _, ok := parseStat(b)
 	if !ok {
 		return nil, p.UID, fmt.Errorf("%s/stat: unexpected form %q", dir, b)
 	}
-	if flags&pfKthread != 0 {
-		return nil, p.UID, nil
-	}
 	p.Comm, p.PPID = string(comm), ppid
-	if b, err = r.readFile(dfd, "cmdline"); err != nil {
+	if b, err = r.readFile(unix.AT_FDCWD, dir+"/cmdline", true); err != nil {
 		return nil, p.UID, &fs.PathError{Op: "read", Path: dir + "/cmdline", Err: err}
 	}
 	p.Args = splitArgs(b)
-
-	clear(r.seen)
-	if err := r.readFDs(p, dfd, dir); err != nil {
-		return nil, p.UID, err
-	}
-	if err := r.readMaps(p, dfd, dir); err != nil {
-		if isDenied(err) {
-			// The descriptors were read: keep what they show.
-			return p, p.UID, err
-		}
-		return nil, p.UID, err
-	}
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
-	return p, p.UID, nil
+	return p, p.UID, denied
 }
 
 // readFDs adds the files behind the process's descriptors.
-func (r *reader) readFDs(p *Process, dfd int, dir string) error {
-	ffd, err := open(dfd, "fd", unix.O_DIRECTORY)
+func (r *reader) readFDs(p *Process, dir string) error {
+	ffd, err := open(unix.AT_FDCWD, dir+"/fd", unix.O_DIRECTORY)
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: dir + "/fd", Err: err}
 	}
@@ -241,8 +285,8 @@ func (r *reader) add(p *Process, f File) {
 }
 
 // readMaps adds the files mapped into the process.
-func (r *reader) readMaps(p *Process, dfd int, dir string) error {
-	b, err := r.readFile(dfd, "maps")
+func (r *reader) readMaps(p *Process, dir string) error {
+	b, err := r.readFile(unix.AT_FDCWD, dir+"/maps", false)
 	if err != nil {
 		return &fs.PathError{Op: "read", Path: dir + "/maps", Err: err}
 	}
@@ -382,8 +426,11 @@ func splitArgs(b []byte) []string {
 }
 
 // readFile reads name in the folder dfd whole into r.buf, growing it, and
-// returns the contents, valid until the next call.
-func (r *reader) readFile(dfd int, name string) ([]byte, error) {
+// returns the contents, valid until the next call. With short, a read that
+// leaves the buffer partly empty is taken for the end: true of files the
+// kernel writes in one go (stat, cmdline), not of maps, which comes a page
+// at a time.
+func (r *reader) readFile(dfd int, name string, short bool) ([]byte, error) {
 	fd, err := open(dfd, name, 0)
 	if err != nil {
 		return nil, err
@@ -405,6 +452,9 @@ func (r *reader) readFile(dfd int, name string) ([]byte, error) {
 			return r.buf[:n], nil
 		}
 		n += m
+		if short && n < len(r.buf) {
+			return r.buf[:n], nil
+		}
 	}
 }
 
@@ -458,6 +508,9 @@ func (r *reader) eachName(fd int, fn func(name []byte) error) error {
 		if n <= 0 {
 			return nil
 		}
+		// procfs fills the buffer until a record does not fit: with room
+		// for the longest record left, this was the last batch.
+		last := len(r.dents)-n >= direntMax
 		for off := 0; off < n; {
 			// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
 			rec := r.dents[off:n]
@@ -477,8 +530,15 @@ func (r *reader) eachName(fd int, fn func(name []byte) error) error {
 				return err
 			}
 		}
+		if last {
+			return nil
+		}
 	}
 }
+
+// direntMax is the size of the longest linux_dirent64 record: 19 bytes
+// before the name, a name of 255 bytes and its NUL, aligned to 8.
+const direntMax = (19 + 256 + 7) &^ 7
 
 // open opens name relative to dirfd read-only (O_RDONLY|O_CLOEXEC plus
 // flags), retrying on EINTR.

@@ -61,7 +61,7 @@ func (r *reader) children(pid int) []int {
 	defer unix.Close(tfd)
 	var out []int
 	for _, tid := range r.listNumbers(tfd) {
-		b, err := r.readFile(tfd, strconv.Itoa(tid)+"/children")
+		b, err := r.readFile(tfd, strconv.Itoa(tid)+"/children", false)
 		if err != nil {
 			continue
 		}
@@ -87,7 +87,7 @@ func treeByParent(r *reader, pid int) ([]int, error) {
 		if err != nil {
 			continue
 		}
-		b, err := r.readFile(dfd, "stat")
+		b, err := r.readFile(dfd, "stat", true)
 		unix.Close(dfd)
 		if err != nil {
 			continue
