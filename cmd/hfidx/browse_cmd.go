@@ -34,6 +34,7 @@ func (c *browseCmd) Run(a *app) error {
 			"browse needs a terminal: stdin and stdout must be one")
 	}
 	var loc browse.Location
+	var marks *query.Selection // kept when a deletion is not confirmed
 	status := ""
 	for {
 		db, _, err := a.openIndex()
@@ -57,7 +58,7 @@ func (c *browseCmd) Run(a *app) error {
 			noDelete = "Deleting syncs the index first: run hfidx browse without --no-sync to delete."
 		}
 		m := browse.New(totals, repos, browse.IndexSource(db), browse.Options{
-			Now: a.nowFloat(), Color: a.color(), NoDelete: noDelete, Start: loc, Status: status})
+			Now: a.nowFloat(), Color: a.color(), NoDelete: noDelete, Start: loc, Status: status, Marks: marks})
 		if _, err := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out)).Run(); err != nil {
 			db.Close()
 			return failf("run 'hfidx scan' or 'hfidx ls' instead", "terminal browser: %v", err)
@@ -71,8 +72,13 @@ func (c *browseCmd) Run(a *app) error {
 		}
 		loc = m.Location()
 		fmt.Fprintln(a.stderr, m.MarkText())
-		if status, err = c.delete(a, m, db); err != nil {
+		done := false
+		if status, done, err = c.delete(a, m, db); err != nil {
 			return err
+		}
+		marks = nil
+		if !done {
+			marks = m.Selection()
 		}
 		a.now = time.Now()
 	}
@@ -81,25 +87,25 @@ func (c *browseCmd) Run(a *app) error {
 // delete runs the marks of m through delete's plan (on db, which it
 // closes), confirmation and executor, and returns the line to show when
 // the browser opens again: the summary of the deletion, or that it was
-// not confirmed.
-func (c *browseCmd) delete(a *app, m *browse.Model, db *sqlx.DB) (string, error) {
+// not confirmed (done false).
+func (c *browseCmd) delete(a *app, m *browse.Model, db *sqlx.DB) (status string, done bool, err error) {
 	if err := finishInterrupted(a); err != nil {
 		db.Close()
-		return "", err
+		return "", false, err
 	}
 	d := &deleteCmd{Wait: c.Wait, BreakLinks: c.BreakLinks}
 	stdout := a.stdout
 	tee := &lastLine{w: stdout}
 	a.stdout = tee
-	err := d.planAndRun(a, db, m.Selection())
+	err = d.planAndRun(a, db, m.Selection())
 	a.stdout = stdout
 	if errors.Is(err, errNotConfirmed) {
-		return "Deletion not confirmed: nothing was deleted.", nil
+		return "Deletion not confirmed: nothing was deleted.", false, nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return tee.last, nil
+	return tee.last, true, nil
 }
 
 // lastLine passes writes through and keeps the last line written.

@@ -104,6 +104,7 @@ func TestBrowseDeclined(t *testing.T) {
 	r.expect("Proceed with deletion? [y/N] ")
 	r.send("n\r")
 	r.expect("Deletion not confirmed: nothing was deleted.")
+	r.expect("Marked 1 revision, freeing 20.0.") // the marks are kept
 	r.send(keyCtrlC)
 	code, rest := r.wait()
 	if code != 0 {

@@ -84,6 +84,9 @@ type Options struct {
 	Start Location
 	// Status is a message shown until the first key.
 	Status string
+	// Marks are marked when it opens (a Selection's Repos, Revisions and
+	// Files).
+	Marks *query.Selection
 }
 
 // key names a row: a repo (kind Repos), a revision or a file, as the
@@ -157,6 +160,18 @@ type Model struct {
 func New(totals query.BrowseTotals, repos []query.BrowseRepo, src Source, opt Options) *Model {
 	m := &Model{totals: totals, repos: repos, src: src, opt: opt, marks: map[key]bool{}, alone: map[key]freed{}, pending: map[key]bool{},
 		width: 80, height: 24, desc: true, status: opt.Status}
+	if sel := opt.Marks; sel != nil {
+		for f := range sel.Repos {
+			m.marks[key{kind: Repos, folder: f}] = true
+		}
+		for k := range sel.Revisions {
+			m.marks[key{kind: Revisions, folder: k.Folder, hash: k.Hash}] = true
+		}
+		for k := range sel.Files {
+			m.marks[key{kind: Files, folder: k.Folder, hash: k.Hash, path: k.RelPath}] = true
+		}
+		m.replan()
+	}
 	m.load()
 	at, want := Repos, Repos
 	if f := opt.Start.Folder; f != "" {

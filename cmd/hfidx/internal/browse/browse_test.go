@@ -517,3 +517,17 @@ func TestPage(t *testing.T) {
 		t.Errorf("after G: cursor %q", l)
 	}
 }
+
+// TestMarksKept: the marks given are marked, and planned.
+func TestMarksKept(t *testing.T) {
+	db := openIndex(t)
+	m := newModel(t, db, Options{})
+	press(m, "enter", "d", "enter", "d")
+	m2 := newModel(t, db, Options{Marks: m.Selection()})
+	if got, want := m2.MarkText(), m.MarkText(); got != want || got != "Marked 1 revision, 1 file, freeing 30.0." {
+		t.Errorf("MarkText = %q, want %q (30.0)", got, want)
+	}
+	if l := cursorLine(t, m2); !strings.HasPrefix(l, ">+") {
+		t.Errorf("org/a with marks inside = %q, want +", l)
+	}
+}
