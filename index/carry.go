@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/jmoiron/sqlx"
 
@@ -25,8 +24,7 @@ func carryOver(db *sqlx.DB, old string) {
 		return
 	}
 	defer conn.Close()
-	u := url.URL{Scheme: "file", OmitHost: true, Path: old}
-	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS prev`, u.String()+"?mode=ro"); err != nil {
+	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS prev`, schema.URI(old, "mode=ro")); err != nil {
 		return
 	}
 	defer conn.ExecContext(ctx, `DETACH DATABASE prev`)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -73,20 +72,6 @@ func (e *NewerError) Error() string {
 	return fmt.Sprintf("index has schema version %d, newer than this hfidx understands (%d)", e.Have, e.Want)
 }
 
-func dsn(path string, readOnly bool) string {
-	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
-	q := "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
-	if readOnly {
-		q += "&mode=ro&_query_only=1"
-	} else {
-		// Indexes are built whole in a fresh file that is renamed into
-		// place, so there is no journal to keep and no need to sync
-		// before the final fsync and rename.
-		q += "&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-8192)"
-	}
-	return u.String() + q
-}
-
 // Create makes a new, empty index at path, which must not exist, and
 // applies every migration. It returns the open database or an error; on
 // error the caller removes the file.
@@ -94,7 +79,7 @@ func Create(path string) (*sqlx.DB, error) {
 	if _, err := os.Lstat(path); err == nil {
 		return nil, fmt.Errorf("create index %s: file exists", path)
 	}
-	db, err := sqlx.Open("sqlite", dsn(path, false))
+	db, err := sqlx.Open("sqlite", dsn(path, forBuild))
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +169,7 @@ func OpenReadOnly(path string) (*sqlx.DB, error) {
 		return nil, err
 	}
 	recoverJournal(path)
-	db, err := sqlx.Open("sqlite", dsn(path, true))
+	db, err := sqlx.Open("sqlite", dsn(path, forRead))
 	if err != nil {
 		return nil, err
 	}
@@ -201,8 +186,7 @@ func recoverJournal(path string) {
 	if fi, err := os.Stat(path + "-journal"); err != nil || fi.Size() == 0 {
 		return
 	}
-	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
-	db, err := sqlx.Open("sqlite", u.String()+"?_pragma=busy_timeout(5000)")
+	db, err := sqlx.Open("sqlite", dsn(path, forRecovery))
 	if err != nil {
 		return
 	}

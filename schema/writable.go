@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"net/url"
-
 	"github.com/jmoiron/sqlx"
 )
 
@@ -13,7 +11,7 @@ import (
 // the error of Check when the file is not a readable index, and an
 // *OlderError for an index of an older hfidx (sync it first).
 func OpenWritable(path string) (*sqlx.DB, error) {
-	return openInPlace(path, "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)")
+	return openInPlace(path, forUpdate)
 }
 
 // OpenSyncing opens an existing index of this hfidx's version for an
@@ -21,17 +19,16 @@ func OpenWritable(path string) (*sqlx.DB, error) {
 // lock when they begin (BEGIN IMMEDIATE), and it waits up to a minute for
 // readers to let it commit.
 func OpenSyncing(path string) (*sqlx.DB, error) {
-	return openInPlace(path, "?_pragma=busy_timeout(60000)&_pragma=foreign_keys(1)&_txlock=immediate")
+	return openInPlace(path, forSync)
 }
 
 // openInPlace opens an existing index of this hfidx's version on one
-// connection, with the URI parameters query.
-func openInPlace(path, query string) (*sqlx.DB, error) {
+// connection, for a.
+func openInPlace(path string, a access) (*sqlx.DB, error) {
 	if err := Check(path); err != nil {
 		return nil, err
 	}
-	u := url.URL{Scheme: "file", OmitHost: true, Path: path}
-	db, err := sqlx.Open("sqlite", u.String()+query)
+	db, err := sqlx.Open("sqlite", dsn(path, a))
 	if err != nil {
 		return nil, err
 	}
@@ -40,12 +37,12 @@ func openInPlace(path, query string) (*sqlx.DB, error) {
 }
 
 // OpenPrevious opens, read-only, an index that this hfidx or an older one
-// wrote, whatever its version, for Sync to carry over the rows other
-// commands keep. It returns the error of Check when the file is not a
+// wrote, whatever its version (index.BuiltFrom reads which cache it was
+// built from). It returns the error of Check when the file is not a
 // readable index.
 func OpenPrevious(path string) (*sqlx.DB, error) {
 	if err := Check(path); err != nil {
 		return nil, err
 	}
-	return sqlx.Open("sqlite", dsn(path, true))
+	return sqlx.Open("sqlite", dsn(path, forRead))
 }
