@@ -135,6 +135,10 @@ func (c *deleteCmd) showAndRun(a *app, sel *query.Selection, plan *query.Plan) e
 	}
 	withLeftovers(root, plan)
 	empty := sel.Empty() || len(plan.Paths()) == 0
+	if empty && a.Format != "json" {
+		// Nothing goes, but what the plan keeps and why is still news.
+		writeHeld(a.stdout, plan)
+	}
 	run, err := preview(a, empty, "Nothing to delete.", deleteOutput{Plan: plan, DryRun: c.DryRun},
 		func() { writePlan(a.stdout, plan) }, c.DryRun, c.Yes)
 	if !run || err != nil {

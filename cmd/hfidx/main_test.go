@@ -26,6 +26,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("HFIDX_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
+	// A test that needs a process holding a file runs this binary again
+	// with this variable set (see inuse_linux_test.go).
+	if p := os.Getenv("HFIDX_TEST_HOLD"); p != "" {
+		os.Exit(holdFile(p))
+	}
 	// The durable state of every test run lives apart from the user's.
 	if os.Getenv("XDG_STATE_HOME") == "" && os.Getenv("HFIDX_STATE") == "" {
 		os.Setenv("XDG_STATE_HOME", filepath.Join(os.TempDir(), fmt.Sprintf("hfidx-test-state-%d", os.Getpid())))

@@ -69,6 +69,9 @@ func (c *pruneCmd) Run(a *app) error {
 	}
 	out := pruneOutput{Prune: pr, DryRun: c.DryRun}
 	writePruneNotes(a.stderr, pr, c.Grace)
+	if pr.Empty() && a.Format != "json" {
+		writeHeld(a.stdout, pr.Plan)
+	}
 	run, err := preview(a, pr.Empty(), "Nothing to prune.", out, func() { writePrunePlan(a.stdout, root, pr) }, c.DryRun, c.Yes)
 	if !run || err != nil {
 		return err

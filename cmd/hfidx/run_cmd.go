@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -20,8 +21,10 @@ type runCmd struct {
 }
 
 // Run runs the command, looks at the open and mapped files of it and of
-// its children every Interval while it runs, and records a use of every
-// cached file it saw them hold, in the durable state. The command's exit
+// its children every Interval while it runs, watches the cache's blob
+// folders for files being opened meanwhile (inotify, which cannot tell
+// who opened them: an open by another process during the run counts
+// too), and records a use of every cached file seen, in the durable state. The command's exit
 // code is hfidx's; signals hfidx gets (interrupt, terminate, hang-up) are
 // passed on to it.
 func (c *runCmd) Run(a *app) error {
@@ -39,9 +42,15 @@ func (c *runCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
+	// Opens of blobs are watched too: a file opened and closed between two
+	// looks at /proc (open(blob).read()) is seen that way.
+	opens, _, werr := proc.WatchOpens(contentDirs(root))
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.stdin, a.stdout, a.stderr
 	if err := cmd.Start(); err != nil {
+		if werr == nil {
+			opens.Stop()
+		}
 		return &cliError{code: 127, msg: fmt.Sprintf("run %s: %v", args[0], err), hint: "check the command's name and PATH"}
 	}
 	sigs := make(chan os.Signal, 4)
@@ -84,6 +93,16 @@ loop:
 			break loop
 		}
 	}
+	if werr == nil {
+		for path, at := range opens.Stop() {
+			if rel, ok := contentFile(root, path); ok {
+				t := float64(at.UnixNano()) / 1e9
+				if u, ok := seen[rel]; !ok || u.UsedAt < t {
+					seen[rel] = state.Use{Path: rel, UsedAt: t, Source: state.SourceRun, Detail: strings.Join(args, " ")}
+				}
+			}
+		}
+	}
 	if unsupported {
 		fmt.Fprintf(a.stderr, "Warning: hfidx run records uses on Linux only: nothing was recorded.\n")
 	} else if len(seen) > 0 {
@@ -113,4 +132,31 @@ loop:
 	default:
 		return failf("", "run %s: %v", args[0], waitErr)
 	}
+}
+
+// contentDirs lists the folders that hold the files a model is read from:
+// every <folder>/blobs and the shared store's blobs/<xx>.
+func contentDirs(root string) []string {
+	var dirs []string
+	des, err := os.ReadDir(root)
+	if err != nil {
+		return nil
+	}
+	for _, e := range des {
+		if !e.IsDir() {
+			continue
+		}
+		if e.Name() == "blobs" {
+			if sub, err := os.ReadDir(filepath.Join(root, "blobs")); err == nil {
+				for _, x := range sub {
+					if x.IsDir() {
+						dirs = append(dirs, filepath.Join(root, "blobs", x.Name()))
+					}
+				}
+			}
+			continue
+		}
+		dirs = append(dirs, filepath.Join(root, e.Name(), "blobs"))
+	}
+	return dirs
 }
