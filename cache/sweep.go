@@ -466,14 +466,6 @@ func (d *Deletion) sweep(p string, links []string, complete bool) (freed int64, 
 	return st.size, "", nil
 }
 
-func mustRel(root, p string) string {
-	rel, err := filepath.Rel(root, p)
-	if err != nil {
-		return p
-	}
-	return rel
-}
-
 // ManifestReadable reports whether the store payload at path has a
 // manifest a sweep can read: a regular UTF-8 file <path>.refs.
 func ManifestReadable(path string) bool {

@@ -156,9 +156,7 @@ func planPrune(db Reader, opts PruneOptions) (*Prune, error) {
 	}
 	// .no_exist and trees of the revisions pruned now, and the download
 	// locks of the repos pruned whole (removed once the folder is gone).
-	for _, l := range cache.Leftovers(opts.Root, plan.Snapshots, nil, plan.Repos) {
-		leftovers = append(leftovers, l)
-	}
+	leftovers = append(leftovers, cache.Leftovers(opts.Root, plan.Snapshots, nil, plan.Repos)...)
 	seen := map[string]bool{}
 	pr.Leftovers = []string{}
 	for _, l := range leftovers {
