@@ -22,6 +22,8 @@ type lsCmd struct {
 	ShowWarnings bool     `name:"show-warnings" help:"Print every warning about the cache on stderr."`
 	NoTruncate   bool     `name:"no-truncate" help:"Never cut the table to the terminal width."`
 	Usage        bool     `name:"usage" help:"Also show allocated bytes (st_blocks*512, each inode once) beside the apparent size."`
+	LastUsed     bool     `name:"last-used" help:"Also show the best known last use (usage records or atime) and where it comes from."`
+	AtimeOnly    bool     `name:"atime-only" help:"Judge 'accessed' filters and sorts by access times alone, as huggingface_hub does, ignoring the usage records."`
 
 	filters []query.Filter
 	sort    *query.Sort
@@ -75,6 +77,9 @@ func (c *lsCmd) Run(a *app) error {
 	l, err := query.LoadEntries(db, c.Revisions, c.Usage || a.Format != "table")
 	if err != nil {
 		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+	}
+	if c.AtimeOnly {
+		l.AtimeOnly()
 	}
 	l.Apply(c.filters, c.sort, c.limit, a.nowFloat())
 	if c.Quiet {
@@ -136,6 +141,9 @@ func (c *lsCmd) write(a *app, l *query.Listing) error {
 	if c.Usage {
 		withUsage(&t, l)
 	}
+	if c.LastUsed {
+		withLastUsed(&t, l, a.nowFloat())
+	}
 	cut, err := query.WriteHuman(a.stdout, t, width)
 	if err != nil {
 		return err
@@ -184,13 +192,15 @@ func entriesTable(l *query.Listing, human bool, now float64) query.Table {
 	if l.Revisions {
 		t.Columns = append(t.Columns, "revision", "snapshot_path")
 	}
-	t.Columns = append(t.Columns, "size_on_disk", "size", "nb_files", "last_accessed", "last_modified", "refs", "path", "damaged", "usage")
+	t.Columns = append(t.Columns, "size_on_disk", "size", "nb_files", "last_accessed", "last_modified", "last_used", "last_used_source",
+		"refs", "path", "damaged", "usage")
 	for _, e := range l.Entries {
 		row := []any{e.ID, e.RepoID, e.RepoType}
 		if l.Revisions {
 			row = append(row, e.Revision, e.SnapshotPath)
 		}
-		row = append(row, e.SizeOnDisk, e.Size, e.NbFiles, e.LastAccessed, e.LastModified, e.Refs, e.Path, e.Damaged, e.Usage)
+		row = append(row, e.SizeOnDisk, e.Size, e.NbFiles, e.LastAccessed, e.LastModified, e.LastUsed, e.LastUsedSource,
+			e.Refs, e.Path, e.Damaged, e.Usage)
 		t.Rows = append(t.Rows, row)
 	}
 	return t
@@ -207,6 +217,16 @@ func withUsage(t *query.Table, l *query.Listing) {
 	for r := range t.Rows {
 		row := t.Rows[r]
 		t.Rows[r] = append(row[:i+1:i+1], append([]any{query.FormatSize(l.Entries[r].Usage)}, row[i+1:]...)...)
+	}
+}
+
+// withLastUsed adds the best known last use and its source as the last
+// column: "3 days ago, touch".
+func withLastUsed(t *query.Table, l *query.Listing, now float64) {
+	t.Columns = append(t.Columns, "last_used")
+	for r := range t.Rows {
+		e := l.Entries[r]
+		t.Rows[r] = append(t.Rows[r], query.FormatTimeSince(e.LastUsed, now)+", "+e.LastUsedSource)
 	}
 }
 
