@@ -3,8 +3,8 @@
   var D = JSON.parse(document.getElementById('hfidx-data').textContent);
   var NOW = D.generated;
   var DAY = 86400;
-  var MAX_TILES = 250; // tiles drawn at one level; the rest become "N more"
-  var MIN_AREA = 900; // px²: smaller tiles join "N more"
+  var MAX_TILES = 200; // tiles drawn at one level; the rest become "N more"
+  var MIN_AREA = 300; // px²: smaller tiles join "N more"
   var marks = { start: performance.now() };
 
   // ---- formatting ----------------------------------------------------
@@ -97,12 +97,14 @@
     items.sort(function (a, b) { return areaOf(b) - areaOf(a) || (a.name < b.name ? -1 : 1); });
     var total = 0;
     for (var i = 0; i < items.length; i++) total += areaOf(items[i]);
-    var keep = [];
+    var keep = [], rest = total;
     for (i = 0; i < items.length; i++) {
-      // A few items are all drawn, however thin; many are cut at MAX_TILES
-      // or where a tile would be too small to see.
-      if (i > 0 && items.length > 30 && (i >= MAX_TILES || areaOf(items[i]) / total * area < MIN_AREA)) break;
+      // A few items are all drawn, however thin; many are cut at MAX_TILES,
+      // or where tiles get too small to see once what is left is a small
+      // part of the whole (a long tail of big items stays drawn).
+      if (i > 0 && items.length > 30 && (i >= MAX_TILES || (areaOf(items[i]) / total * area < MIN_AREA && rest / total < 0.1))) break;
       keep.push(items[i]);
+      rest -= areaOf(items[i]);
     }
     if (items.length - keep.length === 1) keep.push(items[keep.length]);
     if (keep.length < items.length) {
@@ -195,7 +197,7 @@
           if (n.kind === 'file' && name.length > chars) name = name.slice(name.lastIndexOf('/') + 1);
           if (name.length > chars) name = name.slice(0, Math.max(1, chars - 1)) + '\u2026';
           svg.push('<text x="' + (t.x + 4).toFixed(1) + '" y="' + (t.y + 14).toFixed(1) + '">' + esc(name) + '</text>');
-          var sub = n.kind === 'rev' ? fmtSize(n.area) + ' own of ' + fmtSize(n.value) : fmtSize(n.value);
+          var sub = n.kind === 'rev' ? fmtSize(n.area) + ' own of ' + fmtSize(n.value) : n.kind === 'more' ? fmtSize(n.value) + ' \u2014 click to see them' : fmtSize(n.value);
           if (sub.length > chars) sub = n.kind === 'rev' ? fmtSize(n.area) + ' own' : sub;
           if (t.h > 32) svg.push('<text class="sub" x="' + (t.x + 4).toFixed(1) + '" y="' + (t.y + 28).toFixed(1) + '">' + esc(sub) + '</text>');
         }
