@@ -121,10 +121,14 @@ type Options struct {
 	// (absolute and already resolved, since the kernel reports resolved
 	// paths; the folder itself counts as inside). The check is on the path
 	// the kernel reports, before any stat, so that only files in the cache
-	// cost a system call. Empty keeps every file.
+	// cost a system call. Empty keeps every file. A process in another
+	// mount namespace (a container given the cache as a bind mount) names
+	// its files by its own paths and is missed by this filter; with Under
+	// empty its files are still found by InUse, which goes by device and
+	// inode.
 	Under []string
-	// PIDs restricts the snapshot to these processes (a Tree, say); empty
-	// reads every process.
+	// PIDs restricts the snapshot to these processes (a Tree, say; a PID
+	// listed twice is read once); empty reads every process.
 	PIDs []int
 	// Self includes the calling process, which is otherwise left out: a
 	// command working in the cache holds its folders itself.

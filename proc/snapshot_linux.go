@@ -41,9 +41,12 @@ func Snapshot(opts Options) (*Processes, error) {
 			return nil, fmt.Errorf("snapshot of open files: %w", err)
 		}
 	}
+	pids = slices.Clone(pids)
+	slices.Sort(pids)
+	pids = slices.Compact(pids)
 	if !opts.Self {
 		self := os.Getpid()
-		pids = slices.DeleteFunc(slices.Clone(pids), func(p int) bool { return p == self })
+		pids = slices.DeleteFunc(pids, func(p int) bool { return p == self })
 	}
 
 	// Most of the time goes to system calls on procfs, which scale with

@@ -145,13 +145,25 @@ func TestSnapshot(t *testing.T) {
 		}
 	}
 
-	// Without Under every file is kept, the one outside too.
-	all, err := Snapshot(Options{PIDs: []int{h.pid()}})
+	if ps.Checked < len(ps.List) || ps.Checked < 2 {
+		t.Errorf("Snapshot: Checked %d, with %d holders listed", ps.Checked, len(ps.List))
+	}
+
+	// Without Under every file is kept, the one outside too; a PID named
+	// twice is read once, and the caller only with Self.
+	all, err := Snapshot(Options{PIDs: []int{h.pid(), os.Getpid(), h.pid()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := fileOf(all, h.pid(), c.outside); !ok || len(all.List) != 1 {
-		t.Errorf("Snapshot(PIDs: [%d]) = %+v, want that process only, holding %s", h.pid(), all.List, c.outside)
+		t.Errorf("Snapshot(PIDs: [%d, self, %[1]d]) = %+v, want that process once, holding %s", h.pid(), all.List, c.outside)
+	}
+	self, err := Snapshot(Options{PIDs: []int{os.Getpid()}, Self: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := process(self, os.Getpid()); !ok || len(p.Files) == 0 {
+		t.Errorf("Snapshot(Self) = %+v, want the caller with its files (the test binary is mapped)", self.List)
 	}
 }
 
