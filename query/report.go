@@ -24,19 +24,23 @@ type Report struct {
 
 // Repo is one repo of a Report (huggingface_hub's CachedRepoInfo).
 type Repo struct {
-	RepoID       string            `json:"repo_id" db:"repo_id"`
-	RepoType     string            `json:"repo_type" db:"repo_type"`
-	RepoPath     string            `json:"repo_path" db:"repo_path"`
-	SizeOnDisk   int64             `json:"size_on_disk" db:"size_on_disk"`
-	Usage        int64             `json:"usage" db:"usage"`
-	NbFiles      int64             `json:"nb_files" db:"nb_files"`
-	LastAccessed float64           `json:"last_accessed" db:"last_accessed"`
-	LastModified float64           `json:"last_modified" db:"last_modified"`
-	Refs         map[string]string `json:"refs"`
-	Revisions    []Revision        `json:"revisions"`
-	Damaged      bool              `json:"damaged" db:"damaged"`
-	Problems     []string          `json:"problems,omitempty"`
-	LinkTarget   *string           `json:"link_target,omitempty" db:"link_target"`
+	RepoID       string  `json:"repo_id" db:"repo_id"`
+	RepoType     string  `json:"repo_type" db:"repo_type"`
+	RepoPath     string  `json:"repo_path" db:"repo_path"`
+	SizeOnDisk   int64   `json:"size_on_disk" db:"size_on_disk"`
+	Usage        int64   `json:"usage" db:"usage"`
+	NbFiles      int64   `json:"nb_files" db:"nb_files"`
+	LastAccessed float64 `json:"last_accessed" db:"last_accessed"`
+	LastModified float64 `json:"last_modified" db:"last_modified"`
+	// LastUsed is the best known last use (usage records or atime, the
+	// latest) and LastUsedSource where it comes from; not in the library.
+	LastUsed       float64           `json:"last_used" db:"last_used"`
+	LastUsedSource string            `json:"last_used_source" db:"last_used_source"`
+	Refs           map[string]string `json:"refs"`
+	Revisions      []Revision        `json:"revisions"`
+	Damaged        bool              `json:"damaged" db:"damaged"`
+	Problems       []string          `json:"problems,omitempty"`
+	LinkTarget     *string           `json:"link_target,omitempty" db:"link_target"`
 
 	ID      int64  `json:"-" db:"repo"`
 	CacheID string `json:"-" db:"cache_id"`
@@ -44,14 +48,18 @@ type Repo struct {
 
 // Revision is one revision of a Repo (huggingface_hub's CachedRevisionInfo).
 type Revision struct {
-	CommitHash   string   `json:"commit_hash" db:"commit_hash"`
-	SnapshotPath string   `json:"snapshot_path" db:"snapshot_path"`
-	SizeOnDisk   int64    `json:"size_on_disk" db:"size_on_disk"`
-	Usage        int64    `json:"usage" db:"usage"`
-	NbFiles      int64    `json:"nb_files" db:"nb_files"`
-	LastModified float64  `json:"last_modified" db:"last_modified"`
-	Refs         []string `json:"refs"`
-	Files        []File   `json:"files"`
+	CommitHash   string  `json:"commit_hash" db:"commit_hash"`
+	SnapshotPath string  `json:"snapshot_path" db:"snapshot_path"`
+	SizeOnDisk   int64   `json:"size_on_disk" db:"size_on_disk"`
+	Usage        int64   `json:"usage" db:"usage"`
+	NbFiles      int64   `json:"nb_files" db:"nb_files"`
+	LastModified float64 `json:"last_modified" db:"last_modified"`
+	// LastUsed and LastUsedSource: as Repo's, over this revision's files
+	// (0 and "" for a revision without any).
+	LastUsed       float64  `json:"last_used" db:"last_used"`
+	LastUsedSource string   `json:"last_used_source" db:"last_used_source"`
+	Refs           []string `json:"refs"`
+	Files          []File   `json:"files"`
 
 	ID   int64 `json:"-" db:"revision"`
 	Repo int64 `json:"-" db:"repo"`
@@ -89,7 +97,8 @@ func Load(db *sqlx.DB, withFiles bool) (*Report, error) {
 		return nil, err
 	}
 	if err := db.Select(&rep.Repos, `SELECT u.repo, u.repo_id, u.repo_type, u.repo_path, u.cache_id,
-		u.size_on_disk, u.usage, u.nb_files, u.last_accessed, u.last_modified, u.damaged, r.link_target
+		u.size_on_disk, u.usage, u.nb_files, u.last_accessed, u.last_modified,
+		coalesce(u.last_used, 0) AS last_used, coalesce(u.last_used_source, '') AS last_used_source, u.damaged, r.link_target
 		FROM repo_usage u JOIN repos r ON r.id = u.repo ORDER BY u.repo_path`); err != nil {
 		return nil, err
 	}
@@ -100,7 +109,8 @@ func Load(db *sqlx.DB, withFiles bool) (*Report, error) {
 		byID[r.ID] = r
 	}
 	var revs []Revision
-	if err := db.Select(&revs, `SELECT revision, repo, commit_hash, snapshot_path, size_on_disk, usage, nb_files, last_modified
+	if err := db.Select(&revs, `SELECT revision, repo, commit_hash, snapshot_path, size_on_disk, usage, nb_files, last_modified,
+		coalesce(last_used, 0) AS last_used, coalesce(last_used_source, '') AS last_used_source
 		FROM revision_usage ORDER BY repo, commit_hash`); err != nil {
 		return nil, err
 	}
