@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 )
@@ -151,14 +152,44 @@ func TestBrowseResize(t *testing.T) {
 	_, env := ptyCache(t)
 	r := startOnTerminal(t, env, "browse")
 	r.expect("exclusive last used")
-	if err := pty.Setsize(r.tty, &pty.Winsize{Rows: 20, Cols: 60}); err != nil {
-		t.Skipf("cannot resize the terminal: %v", err)
+	// A resize that comes before the program listens for it is lost: it is
+	// made again until the screen follows.
+	for i := 0; ; i++ {
+		if err := pty.Setsize(r.tty, &pty.Winsize{Rows: 20, Cols: uint16(60 + i%2)}); err != nil {
+			t.Skipf("cannot resize the terminal: %v", err)
+		}
+		if r.seen("excl repo  refs", 2*time.Second) { // no time column, narrower ones
+			break
+		}
+		if i == 30 {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			t.Fatalf("the screen never followed the resize; it shows:\n%q", r.out.String())
+		}
 	}
-	r.expect("excl repo  refs") // 60 columns: no time column, narrower ones
 	r.send("q")
 	if code, rest := r.wait(); code != 0 {
 		t.Fatalf("exit code %d; output:\n%q", code, rest)
 	}
+}
+
+// seen reports whether the terminal shows s within d, consuming the
+// output up to it when it does.
+func (r *terminalRun) seen(s string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		i := strings.Index(r.out.String(), s)
+		if i >= 0 {
+			r.out.Next(i + len(s))
+		}
+		r.mu.Unlock()
+		if i >= 0 {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
 
 // TestBrowseColour: reverse video marks the cursor's row and the bars,
