@@ -2,7 +2,6 @@ package schema
 
 import (
 	"errors"
-	"strings"
 
 	"modernc.org/sqlite"
 )
@@ -17,21 +16,17 @@ const (
 // IsDamaged reports whether err is SQLite finding the index file damaged:
 // a truncated file, overwritten pages, a page that is not a b-tree. Such
 // an index (its header says hfidx wrote it, so Check accepted it) cannot
-// be read; building it again is the way out. The check looks at SQLite's
-// result code when the error still carries it, and at its message when
-// the error was flattened to text.
+// be read; building it again is the way out. The verdict is SQLite's
+// result code, found through the error's chain; an error's text never
+// decides it, so that SQL naming "file is not a database" is just SQL.
 func IsDamaged(err error) bool {
-	if err == nil {
-		return false
-	}
 	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqliteCorrupt, sqliteNotADB:
-			return true
-		}
+	if !errors.As(err, &se) {
 		return false
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "database disk image is malformed") || strings.Contains(msg, "file is not a database")
+	switch se.Code() & 0xff {
+	case sqliteCorrupt, sqliteNotADB:
+		return true
+	}
+	return false
 }

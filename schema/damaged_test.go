@@ -31,10 +31,13 @@ func TestIsDamaged(t *testing.T) {
 	if !IsDamaged(err) {
 		t.Errorf("IsDamaged(%v) = false for a truncated index", err)
 	}
-	if !IsDamaged(fmt.Errorf("read index: %s", err)) {
-		t.Errorf("IsDamaged(flattened %v) = false", err)
+	if !IsDamaged(fmt.Errorf("read index: %w", err)) {
+		t.Errorf("IsDamaged(wrapped %v) = false", err)
 	}
-	for _, e := range []error{nil, errors.New("no such table: x"), os.ErrPermission, &NewerError{9, 1}} {
+	// Only the code decides: text that reads like damage is not.
+	for _, e := range []error{nil, errors.New("no such table: x"), os.ErrPermission, &NewerError{9, 1},
+		fmt.Errorf("read index: %s", err), errors.New("no such table: file is not a database"),
+		errors.New("database disk image is malformed")} {
 		if IsDamaged(e) {
 			t.Errorf("IsDamaged(%v) = true", e)
 		}

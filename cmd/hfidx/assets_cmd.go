@@ -27,7 +27,7 @@ func (a *app) assetsDir(flag string) (string, error) {
 	}
 	abs, err := cache.ResolveAssetsDir(dir)
 	if err != nil {
-		return "", failf("pass --assets-dir DIR or set HF_ASSETS_CACHE", "cannot use assets cache %s: %v", dir, err)
+		return "", failf("pass --assets-dir DIR or set HF_ASSETS_CACHE", "cannot use assets cache %s: %w", dir, err)
 	}
 	return abs, nil
 }
@@ -38,7 +38,7 @@ func (a *app) assetsDir(flag string) (string, error) {
 func (a *app) scanAssets(dir string) ([]query.Asset, error) {
 	as, ws, err := cache.ScanAssets(dir)
 	if err != nil {
-		return nil, failf("check the permissions of the assets cache", "%v", err)
+		return nil, failf("check the permissions of the assets cache", "%w", err)
 	}
 	for _, w := range ws {
 		fmt.Fprintf(a.stderr, "Warning: %s: %s\n", w.Path, w.Message)

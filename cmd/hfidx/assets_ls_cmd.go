@@ -26,7 +26,7 @@ func (c *assetsLsCmd) Run(a *app) error {
 		as, err = query.LoadAssets(db)
 		db.Close()
 		if err != nil {
-			return failf("run 'hfidx assets ls' without --no-sync", "read index: %v", err)
+			return failf("run 'hfidx assets ls' without --no-sync", "read index: %w", err)
 		}
 		where = "as last recorded in the index"
 	} else {

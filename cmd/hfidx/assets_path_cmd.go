@@ -28,11 +28,11 @@ func (c *assetsPathCmd) Run(a *app) error {
 	var pe *cache.AssetPathError
 	switch {
 	case errors.Is(err, cache.ErrAssetDotDot):
-		return usagef("name a folder inside the assets cache", "%v", err)
+		return usagef("name a folder inside the assets cache", "%w", err)
 	case errors.As(err, &pe):
-		return failf("remove or rename the file in the way", "%v", pe)
+		return failf("remove or rename the file in the way", "%w", pe)
 	case err != nil:
-		return failf("check the permissions of the assets cache", "create assets folder: %v", err)
+		return failf("check the permissions of the assets cache", "create assets folder: %w", err)
 	}
 	if a.Format == "json" {
 		return writeJSON(a, map[string]string{"path": p})

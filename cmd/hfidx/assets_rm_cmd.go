@@ -33,7 +33,7 @@ func (c *assetsRmCmd) Run(a *app) error {
 	for _, s := range c.Targets {
 		t, err := cache.ParseAssetTarget(s)
 		if err != nil {
-			return usagef("name LIBRARY[/NAMESPACE[/SUBFOLDER]] as 'hfidx assets ls' shows it", "%v", err)
+			return usagef("name LIBRARY[/NAMESPACE[/SUBFOLDER]] as 'hfidx assets ls' shows it", "%w", err)
 		}
 		targets = append(targets, t)
 	}
@@ -43,7 +43,7 @@ func (c *assetsRmCmd) Run(a *app) error {
 	}
 	as, ws, err := cache.ScanAssets(dir)
 	if err != nil {
-		return failf("check the permissions of the assets cache", "%v", err)
+		return failf("check the permissions of the assets cache", "%w", err)
 	}
 	for _, w := range ws {
 		fmt.Fprintf(a.stderr, "Warning: %s: %s\n", w.Path, w.Message)
@@ -80,7 +80,7 @@ func (c *assetsRmCmd) Run(a *app) error {
 	}
 	if execErr != nil {
 		fmt.Fprintf(a.stderr, "Deleted %d of %d planned folder(s) before the error.\n", len(removed), len(plan.Paths))
-		return failf("fix the cause and run the same command again", "%v", execErr)
+		return failf("fix the cause and run the same command again", "%w", execErr)
 	}
 	if a.Format == "json" {
 		return writeJSON(a, out)

@@ -48,7 +48,7 @@ func (c *browseCmd) Run(a *app) error {
 		}
 		if err != nil {
 			db.Close()
-			return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+			return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 		}
 		if totals.CacheDir == "" {
 			totals.CacheDir, _ = a.cacheDir()
@@ -61,7 +61,7 @@ func (c *browseCmd) Run(a *app) error {
 			Now: a.nowFloat(), Color: a.color(), NoDelete: noDelete, Start: loc, Status: status, Marks: marks})
 		if _, err := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out)).Run(); err != nil {
 			db.Close()
-			return failf("run 'hfidx scan' or 'hfidx ls' instead", "terminal browser: %v", err)
+			return failf("run 'hfidx scan' or 'hfidx ls' instead", "terminal browser: %w", err)
 		}
 		if m.Outcome() != browse.Delete {
 			db.Close()

@@ -39,13 +39,13 @@ func (c *deleteCmd) Validate(kctx *kong.Context) error {
 		return err
 	}
 	if c.Sort != "" && !slices.Contains(query.ChoiceOrders, c.Sort) {
-		return &query.UsageError{Msg: fmt.Sprintf("invalid --sort %q: want one of %s", c.Sort, strings.Join(query.ChoiceOrders, ", "))}
+		return usageOf("delete", "invalid --sort %q: want one of %s", c.Sort, strings.Join(query.ChoiceOrders, ", "))
 	}
 	if len(c.Targets) > 0 && c.DisableTUI {
-		return &query.UsageError{Msg: "--disable-tui is for choosing without targets: give targets or --disable-tui, not both"}
+		return usageOf("delete", "--disable-tui is for choosing without targets: give targets or --disable-tui, not both")
 	}
 	if len(c.Targets) > 0 && c.Sort != "" {
-		return &query.UsageError{Msg: "--sort orders the lists to choose from: it takes no targets"}
+		return usageOf("delete", "--sort orders the lists to choose from: it takes no targets")
 	}
 	return nil
 }
@@ -110,7 +110,7 @@ func (c *deleteCmd) planAndRun(a *app, db *sqlx.DB, sel *query.Selection) error 
 	plan, err := query.MakePlan(db, sel)
 	db.Close()
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 	}
 	warnUnknown(a, sel)
 	return c.showAndRun(a, sel, plan)
@@ -218,7 +218,7 @@ func (c *deleteCmd) execute(a *app, root string, sel *query.Selection, shown *qu
 	if execErr != nil {
 		fmt.Fprintf(a.stderr, "Deleted %d path(s) before the error; %d planned path(s) were not deleted.\n",
 			len(res.Removed), len(plan.Paths())-len(res.Removed)-len(res.Missing))
-		return failf("fix the cause and run the same command again: it finishes the job", "%v", execErr)
+		return failf("fix the cause and run the same command again: it finishes the job", "%w", execErr)
 	}
 	if a.Format != "json" {
 		files := ""
@@ -266,7 +266,7 @@ func runPlan(a *app, root string, sel *query.Selection, shown *query.Plan, d cac
 	plan, err = query.MakePlan(db, sel)
 	db.Close()
 	if err != nil {
-		return nil, res, nil, nil, failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+		return nil, res, nil, nil, failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 	}
 	if extra := newPaths(shown, plan); len(extra) > 0 {
 		fmt.Fprintln(a.stderr, "The cache changed since the plan was made; it would now also remove:")
@@ -280,7 +280,7 @@ func runPlan(a *app, root string, sel *query.Selection, shown *query.Plan, d cac
 	d.Files, d.Payloads, d.Recheck = plan.Files, plan.Payloads, plan.Recheck
 	done, err := recordPending(dbPath, &d)
 	if err != nil {
-		return nil, res, nil, nil, failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
+		return nil, res, nil, nil, failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%w", err)
 	}
 	res, execErr = d.Execute()
 	done(execErr == nil)

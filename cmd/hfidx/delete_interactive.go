@@ -35,7 +35,7 @@ func (c *deleteCmd) interactive(a *app) error {
 	repos, err := query.LoadChoices(db, c.Sort)
 	if err != nil {
 		db.Close()
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	if c.DisableTUI {
 		return c.editFile(a, db, repos)
@@ -44,7 +44,7 @@ func (c *deleteCmd) interactive(a *app) error {
 	m := tui.New(repos, func(s *query.Selection) (*query.Plan, error) { return query.MakePlan(db, s) }, a.nowFloat(), !noColor)
 	if _, err := tea.NewProgram(m, tea.WithInput(in), tea.WithOutput(out)).Run(); err != nil {
 		db.Close()
-		return failf("pass --disable-tui to choose in a text editor, or give targets", "terminal list: %v", err)
+		return failf("pass --disable-tui to choose in a text editor, or give targets", "terminal list: %w", err)
 	}
 	sel := m.Selection()
 	switch {
@@ -79,7 +79,7 @@ func (c *deleteCmd) editFile(a *app, db *sqlx.DB, repos []query.ChoiceRepo) erro
 	f, err := os.CreateTemp("", "hfidx-delete-*.txt")
 	if err != nil {
 		db.Close()
-		return failf("set TMPDIR to a writable folder", "create the file to edit: %v", err)
+		return failf("set TMPDIR to a writable folder", "create the file to edit: %w", err)
 	}
 	path := f.Name()
 	_, err = io.WriteString(f, query.EditFile(repos, nil, a.nowFloat()))
@@ -89,7 +89,7 @@ func (c *deleteCmd) editFile(a *app, db *sqlx.DB, repos []query.ChoiceRepo) erro
 	if err != nil {
 		db.Close()
 		os.Remove(path)
-		return failf("set TMPDIR to a writable folder", "write %s: %v", path, err)
+		return failf("set TMPDIR to a writable folder", "write %s: %w", path, err)
 	}
 	// kept says, in the error's hint, where the user's edits still are.
 	kept := func(e error) error {
@@ -130,7 +130,7 @@ func (c *deleteCmd) editFile(a *app, db *sqlx.DB, repos []query.ChoiceRepo) erro
 		if editor != "" {
 			if err := runEditor(a, editor, path); err != nil {
 				db.Close()
-				return kept(failf("fix $VISUAL or $EDITOR, or run again without them and edit the file yourself", "editor: %v", err))
+				return kept(failf("fix $VISUAL or $EDITOR, or run again without them and edit the file yourself", "editor: %w", err))
 			}
 		}
 		sel, plan, cancel, expect, err := readEditFile(a, db, path)
@@ -186,7 +186,7 @@ func runEditor(a *app, editor, path string) error {
 func readEditFile(a *app, db *sqlx.DB, path string) (sel *query.Selection, plan *query.Plan, cancel bool, expect string, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, false, "", failf("run the command again", "read the edited file: %v", err)
+		return nil, nil, false, "", failf("run the command again", "read the edited file: %w", err)
 	}
 	words := query.ParseEditFile(string(data))
 	if slices.Contains(words, query.CancelDeletion) {
@@ -209,7 +209,7 @@ func readEditFile(a *app, db *sqlx.DB, path string) (sel *query.Selection, plan 
 		return nil, nil, false, "Nothing can be deleted until the file names one repo per line (<type>/<id>@<hash>).", nil
 	}
 	if err != nil {
-		return nil, nil, false, "", failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return nil, nil, false, "", failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	warnUnknown(a, sel)
 	if sel.Empty() {
@@ -217,7 +217,7 @@ func readEditFile(a *app, db *sqlx.DB, path string) (sel *query.Selection, plan 
 	}
 	plan, err = query.MakePlan(db, sel)
 	if err != nil {
-		return nil, nil, false, "", failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+		return nil, nil, false, "", failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 	}
 	return sel, plan, false, query.SelectedText(sel, plan.ExpectedFreedSize), nil
 }
@@ -231,7 +231,7 @@ func askYesNo(a *app, prompt string) (bool, error) {
 		fmt.Fprint(a.stderr, prompt)
 		line, err := readLine(a.stdin)
 		if err != nil {
-			return false, failf("run the command again and answer y or n", "no answer (%v): nothing was deleted", err)
+			return false, failf("run the command again and answer y or n", "no answer (%w): nothing was deleted", err)
 		}
 		switch strings.ToLower(strings.TrimSpace(line)) {
 		case "y", "yes", "1":

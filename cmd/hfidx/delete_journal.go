@@ -191,7 +191,7 @@ func takeRecords(root, dbPath string) ([]heldRecord, error) {
 func finishPending(a *app, root, dbPath string) error {
 	recs, err := takeRecords(root, dbPath)
 	if err != nil {
-		return failf("remove "+pendingDir(dbPath)+" to forget the interrupted deletes", "read the records of interrupted deletes: %v", err)
+		return failf("remove "+pendingDir(dbPath)+" to forget the interrupted deletes", "read the records of interrupted deletes: %w", err)
 	}
 	defer func() {
 		for _, h := range recs {
@@ -212,7 +212,7 @@ func finishPending(a *app, root, dbPath string) error {
 	d := &cache.Deletion{Root: root, Blobs: sortedKeys(blobs), Payloads: sortedKeys(payloads)}
 	res, err := d.Execute()
 	if err != nil {
-		return failf("fix the cause and run the command again", "finish an interrupted delete: %v", err)
+		return failf("fix the cause and run the command again", "finish an interrupted delete: %w", err)
 	}
 	if len(blobs)+len(payloads) > 0 {
 		var freed int64

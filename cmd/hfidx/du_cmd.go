@@ -18,7 +18,7 @@ func (c *duCmd) Validate() error {
 			return nil
 		}
 	}
-	return &query.UsageError{Msg: fmt.Sprintf("invalid --by %q: want one of %s", c.By, strings.Join(query.DuKeys, ", "))}
+	return usageOf("du", "invalid --by %q: want one of %s", c.By, strings.Join(query.DuKeys, ", "))
 }
 
 func (c *duCmd) Run(a *app) error {
@@ -32,7 +32,7 @@ func (c *duCmd) Run(a *app) error {
 	defer db.Close()
 	groups, err := query.Du(db, c.By)
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	switch a.Format {
 	case "json":
@@ -54,7 +54,7 @@ func (c *duCmd) Run(a *app) error {
 	}
 	total, err := query.CacheTotal(db)
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	t := query.Table{Columns: []string{c.By, "size", "repos", "blobs"}, Right: map[string]bool{"size": true, "repos": true, "blobs": true}}
 	var sum int64

@@ -54,7 +54,7 @@ func (c *infoCmd) Run(a *app) error {
 		res.IndexExists = true
 		var synced string
 		if err := db.Get(&synced, `SELECT value FROM meta WHERE key = 'synced_at'`); err != nil {
-			return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+			return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 		}
 		res.SyncedAt, _ = strconv.ParseFloat(synced, 64)
 		// A sync with nothing to write leaves the index (and synced_at)
@@ -65,7 +65,7 @@ func (c *infoCmd) Run(a *app) error {
 		res.AgeSeconds = a.nowFloat() - res.SyncedAt
 		if err := db.QueryRow(`SELECT repos, revisions, files, blobs, warnings, size_on_disk FROM cache_usage`).
 			Scan(&res.Repos, &res.Revisions, &res.Files, &res.Blobs, &res.Warnings, &res.SizeOnDisk); err != nil {
-			return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+			return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 		}
 	}
 	if a.Format == "json" {

@@ -37,9 +37,9 @@ func (c *lookupCmd) Run(a *app) error {
 	var ue *cache.UnsafePathError
 	switch {
 	case errors.As(err, &ue) && (ue.What == "filename" || ue.What == "revision"):
-		return usagef("name a file and a revision inside the repo, without \"..\"", "%v", ue)
+		return usagef("name a file and a revision inside the repo, without \"..\"", "%w", ue)
 	case err != nil:
-		return failf("inspect the repo folder with 'hfidx scan --show-warnings'", "lookup: %v", err)
+		return failf("inspect the repo folder with 'hfidx scan --show-warnings'", "lookup: %w", err)
 	}
 	out := lookupOutput{Status: res.Status}
 	if res.Status == cache.LookupCached {
@@ -79,7 +79,7 @@ func (c *lookupCmd) cacheDir(a *app) (string, error) {
 	}
 	cwd, err := os.Getwd()
 	if err != nil {
-		return "", failf("pass --cache-dir with an absolute path", "cannot make %q absolute: %v", dir, err)
+		return "", failf("pass --cache-dir with an absolute path", "cannot make %q absolute: %w", dir, err)
 	}
 	return filepath.Join(cwd, dir), nil
 }

@@ -54,7 +54,7 @@ func (c *lsCmd) Validate() error {
 	if c.Limit != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(c.Limit))
 		if err != nil || n < 0 {
-			return &query.UsageError{Msg: fmt.Sprintf("invalid limit %q: want a whole number, 0 or more", c.Limit)}
+			return usageOf("ls", "invalid limit %q: want a whole number, 0 or more", c.Limit)
 		}
 		c.limit = n
 	}
@@ -76,7 +76,7 @@ func (c *lsCmd) Run(a *app) error {
 	// Allocated bytes are read only when some output shows them.
 	l, err := query.LoadEntries(db, c.Revisions, c.Usage || a.Format != "table")
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	if c.AtimeOnly {
 		l.AtimeOnly()
@@ -85,7 +85,7 @@ func (c *lsCmd) Run(a *app) error {
 	if c.Quiet {
 		lines, err := query.QuietLines(db, l)
 		if err != nil {
-			return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+			return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 		}
 		out := bufio.NewWriter(a.stdout)
 		for _, line := range lines {
@@ -103,7 +103,7 @@ func (c *lsCmd) Run(a *app) error {
 			err := query.EachWarning(db, func(w string) { fmt.Fprintf(out, "Warning: %s\n", w) })
 			out.Flush()
 			if err != nil {
-				return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+				return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 			}
 		} else {
 			fmt.Fprintf(a.stderr, "Found %d cache inconsistencies. Re-run with `--show-warnings` to display them.\n", n)

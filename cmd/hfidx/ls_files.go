@@ -20,7 +20,7 @@ func (c *lsCmd) validateFiles() error {
 		}
 	}
 	if len(bad) > 0 {
-		return &query.UsageError{Msg: fmt.Sprintf("ls REPO lists files and takes no %s: drop it, or drop REPO to list repos", strings.Join(slices.Sorted(slices.Values(bad)), ", "))}
+		return usageOf("ls", "ls REPO lists files and takes no %s: drop it, or drop REPO to list repos", strings.Join(slices.Sorted(slices.Values(bad)), ", "))
 	}
 	return nil
 }
@@ -41,11 +41,11 @@ func (c *lsCmd) runFiles(a *app) error {
 	case errors.As(err, &ue):
 		return usagef("name it as 'hfidx ls -q' prints it, or as REPO@REV", "%s", ue.Msg)
 	case err != nil:
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	rows, err := query.RepoFiles(db, rr)
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	switch a.Format {
 	case "json":

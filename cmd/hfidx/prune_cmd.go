@@ -43,7 +43,7 @@ func (c *pruneCmd) Run(a *app) error {
 	}
 	grace, err := query.ParseDuration(c.Grace)
 	if err != nil {
-		return usagef("e.g. --grace 1h, --grace 0 to take everything now", "%v", err)
+		return usagef("e.g. --grace 1h, --grace 0 to take everything now", "%w", err)
 	}
 	root, err := a.cacheDir()
 	if err != nil {
@@ -65,7 +65,7 @@ func (c *pruneCmd) Run(a *app) error {
 	pr, err := query.PlanPrune(db, opts)
 	db.Close()
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 	}
 	out := pruneOutput{Prune: pr, DryRun: c.DryRun}
 	writePruneNotes(a.stderr, pr, c.Grace)
@@ -111,7 +111,7 @@ func (c *pruneCmd) Run(a *app) error {
 	}
 	if execErr != nil {
 		fmt.Fprintf(a.stderr, "Deleted %d path(s) before the error.\n", len(res.Removed))
-		return failf("fix the cause and run the same command again", "%v", execErr)
+		return failf("fix the cause and run the same command again", "%w", execErr)
 	}
 	if a.Format != "json" {
 		orphans := 0

@@ -25,7 +25,7 @@ func (c *queryCmd) Validate() error {
 		}
 	}
 	if n != 1 {
-		return &query.UsageError{Msg: "give exactly one of: SQL, a canned query name, -, --file FILE or --list"}
+		return usageOf("query", "give exactly one of: SQL, a canned query name, -, --file FILE or --list")
 	}
 	return nil
 }
@@ -51,7 +51,7 @@ func (c *queryCmd) Run(a *app) error {
 	case sql == "-":
 		b, err := io.ReadAll(a.stdin)
 		if err != nil {
-			return failf("", "read stdin: %v", err)
+			return failf("", "read stdin: %w", err)
 		}
 		sql = string(b)
 	default:
@@ -71,9 +71,9 @@ func (c *queryCmd) Run(a *app) error {
 	var se *query.SQLError
 	switch {
 	case errors.As(err, &ro):
-		return failf("hfidx query only reads; use hfidx delete to change the cache", "%v", ro)
+		return failf("hfidx query only reads; use hfidx delete to change the cache", "%w", ro)
 	case errors.As(err, &se):
-		return failf("run 'hfidx schema' for the tables, views and columns", "%v", se)
+		return failf("run 'hfidx schema' for the tables, views and columns", "%w", se)
 	case err != nil:
 		return err
 	}

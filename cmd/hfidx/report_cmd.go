@@ -21,7 +21,7 @@ type reportCmd struct {
 // Validate refuses --open on stdout.
 func (c *reportCmd) Validate() error {
 	if c.Open && c.Out == "-" {
-		return &query.UsageError{Msg: "--open needs a file: give --out FILE, or drop --open"}
+		return usageOf("report", "--open needs a file: give --out FILE, or drop --open")
 	}
 	return nil
 }
@@ -43,11 +43,11 @@ func (c *reportCmd) Run(a *app) error {
 	defer db.Close()
 	pr, err := query.PlanPrune(db, query.PruneOptions{Root: root, Cutoff: a.now.Add(-time.Hour)})
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "plan prune: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "plan prune: %w", err)
 	}
 	d, err := htmlreport.Load(db, htmlreport.Options{CacheDir: root, Now: a.now, Prune: pr})
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	if c.Out == "-" {
 		w := bufio.NewWriter(a.stdout)
@@ -58,7 +58,7 @@ func (c *reportCmd) Run(a *app) error {
 	}
 	out, err := filepath.Abs(c.Out)
 	if err != nil {
-		return usagef("give --out FILE", "bad output path %s: %v", c.Out, err)
+		return usagef("give --out FILE", "bad output path %s: %w", c.Out, err)
 	}
 	// Written beside the target and renamed over it: a reader never sees
 	// half a report.
@@ -88,7 +88,7 @@ func (c *reportCmd) Run(a *app) error {
 		query.FormatSize(d.Totals.SizeOnDisk), plural(int(d.Totals.Repos), "repo", "repos"))
 	if c.Open {
 		if err := openBrowser(out); err != nil {
-			return failf("open the file yourself", "open %s: %v", out, err)
+			return failf("open the file yourself", "open %s: %w", out, err)
 		}
 	}
 	return nil

@@ -130,7 +130,7 @@ loop:
 		}
 		return &exitCode{code}
 	default:
-		return failf("", "run %s: %v", args[0], waitErr)
+		return failf("", "run %s: %w", args[0], waitErr)
 	}
 }
 

@@ -34,7 +34,7 @@ func (c *sampleCmd) Run(a *app) error {
 	}
 	ps, err := proc.Snapshot(proc.Options{Under: []string{root}})
 	if err != nil {
-		return failf("run it on Linux, where /proc tells which files processes hold", "sample: %v", err)
+		return failf("run it on Linux, where /proc tells which files processes hold", "sample: %w", err)
 	}
 	uses, holders := heldUses(root, ps.List, state.SourceSample, a.nowFloat())
 	st, err := a.openState()
@@ -44,7 +44,7 @@ func (c *sampleCmd) Run(a *app) error {
 	defer st.Close()
 	n, err := st.Record(root, uses)
 	if err != nil {
-		return failf("pass --state PATH to a writable state file", "record uses in %s: %v", st.Path(), err)
+		return failf("pass --state PATH to a writable state file", "record uses in %s: %w", st.Path(), err)
 	}
 	out := sampleOutput{Files: len(uses), Processes: holders, Recorded: n, Unchecked: ps.Denied}
 	if out.Unchecked == nil {

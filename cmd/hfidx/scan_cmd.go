@@ -23,7 +23,7 @@ func (c *scanCmd) Run(a *app) error {
 	defer db.Close()
 	rep, err := query.Load(db, a.Format == "json")
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	if a.Format == "json" {
 		return writeJSON(a, rep)

@@ -16,13 +16,13 @@ func (a *app) statePath() (string, error) {
 	if a.State != "" {
 		p, err := filepath.Abs(cache.ExpandUser(a.State, a.lookup))
 		if err != nil {
-			return "", failf("pass --state PATH", "bad state path %s: %v", a.State, err)
+			return "", failf("pass --state PATH", "bad state path %s: %w", a.State, err)
 		}
 		return p, nil
 	}
 	p, err := state.DefaultPath(a.lookup)
 	if err != nil {
-		return "", failf("pass --state PATH (or set HFIDX_STATE)", "%v", err)
+		return "", failf("pass --state PATH (or set HFIDX_STATE)", "%w", err)
 	}
 	return p, nil
 }
@@ -35,7 +35,7 @@ func (a *app) openState() (*state.Store, error) {
 	}
 	st, err := state.Open(p)
 	if err != nil {
-		return nil, failf("pass --state PATH (or set HFIDX_STATE) to a writable state file of hfidx", "open the state %s: %v", p, err)
+		return nil, failf("pass --state PATH (or set HFIDX_STATE) to a writable state file of hfidx", "open the state %s: %w", p, err)
 	}
 	return st, nil
 }

@@ -31,7 +31,7 @@ func readTargets(a *app, args []string) ([]string, error) {
 			}
 		}
 		if err := sc.Err(); err != nil {
-			return nil, failf("", "read targets from stdin: %v", err)
+			return nil, failf("", "read targets from stdin: %w", err)
 		}
 	}
 	seen := map[string]bool{}
@@ -51,7 +51,7 @@ func parseTargets(raw []string) (targets []query.Target, unknown []string, err e
 	for _, r := range raw {
 		t, ok, err := query.ParseTarget(r)
 		if err != nil {
-			return nil, nil, usagef("targets are commit hashes, model/org/name[@hash], hf://[type/]org/name, or files: hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB", "%v", err)
+			return nil, nil, usagef("targets are commit hashes, model/org/name[@hash], hf://[type/]org/name, or files: hf://[type/]org/name[@rev]/path, model/org/name[@rev]:GLOB", "%w", err)
 		}
 		if ok {
 			targets = append(targets, t)
@@ -69,9 +69,9 @@ func resolve(db *sqlx.DB, targets []query.Target, unknown []string) (*query.Sele
 	if err != nil {
 		var amb *query.AmbiguousError
 		if errors.As(err, &amb) {
-			return nil, usagef("name one repo with <type>/<id>@<hash> (or the full hash), or the exact form =… that 'hfidx ls -q' prints", "%v", amb)
+			return nil, usagef("name one repo with <type>/<id>@<hash> (or the full hash), or the exact form =… that 'hfidx ls -q' prints", "%w", amb)
 		}
-		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	return sel, nil
 }

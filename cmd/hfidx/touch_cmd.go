@@ -56,7 +56,7 @@ func (c *touchCmd) Run(a *app) error {
 	}
 	files, err := query.SelectionFiles(db, sel)
 	if err != nil {
-		return failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	note := c.Note
 	if note == "" {
@@ -76,7 +76,7 @@ func (c *touchCmd) Run(a *app) error {
 	defer st.Close()
 	n, err := st.Record(root, uses)
 	if err != nil {
-		return failf("pass --state PATH to a writable state file", "record uses in %s: %v", st.Path(), err)
+		return failf("pass --state PATH to a writable state file", "record uses in %s: %w", st.Path(), err)
 	}
 	warnUnknown(a, sel)
 	out := touchOutput{Files: len(uses), Recorded: n, UsedAt: now, Unknown: nonNil(sel.Unknown)}

@@ -33,7 +33,7 @@ type verifyOutput struct {
 // Validate refuses a run that names nothing, or both targets and --all.
 func (c *verifyCmd) Validate() error {
 	if c.All == (len(c.Targets) > 0) {
-		return &query.UsageError{Msg: "give TARGETs to verify, or --all (not both)"}
+		return usageOf("verify", "give TARGETs to verify, or --all (not both)")
 	}
 	return nil
 }
@@ -147,7 +147,7 @@ func (c *verifyCmd) targets(a *app) ([]cache.VerifyTarget, error) {
 			return nil
 		}})
 		if err != nil {
-			return nil, failf("check the permissions of the cache directory", "%v", err)
+			return nil, failf("check the permissions of the cache directory", "%w", err)
 		}
 		sort.Slice(repos, func(i, j int) bool { return repos[i].Folder < repos[j].Folder })
 		out := make([]cache.VerifyTarget, len(repos))
@@ -161,7 +161,7 @@ func (c *verifyCmd) targets(a *app) ([]cache.VerifyTarget, error) {
 	for _, raw := range c.Targets {
 		t, ok, err := query.ParseTarget(raw)
 		if err != nil {
-			return nil, usagef("targets are commit hashes, model/org/name[@hash] or hf://[type/]org/name", "%v", err)
+			return nil, usagef("targets are commit hashes, model/org/name[@hash] or hf://[type/]org/name", "%w", err)
 		}
 		if ok && t.Kind == query.TargetFile {
 			return nil, usagef("name the repo (model/org/name) or one revision (model/org/name@<hash>)", "%q: verify checks repos and revisions, not single files", raw)
@@ -181,9 +181,9 @@ func (c *verifyCmd) targets(a *app) ([]cache.VerifyTarget, error) {
 	if err != nil {
 		var amb *query.AmbiguousError
 		if errors.As(err, &amb) {
-			return nil, usagef("name one repo with <type>/<id>@<hash> (or the full hash)", "%v", amb)
+			return nil, usagef("name one repo with <type>/<id>@<hash> (or the full hash)", "%w", amb)
 		}
-		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	if len(sel.Unknown) > 0 {
 		return nil, failf("see 'hfidx ls' and 'hfidx ls --revisions' for what is cached",
@@ -209,7 +209,7 @@ func (c *verifyCmd) targets(a *app) ([]cache.VerifyTarget, error) {
 	for _, f := range folders {
 		r, err := cache.ScanRepo(root, f)
 		if err != nil {
-			return nil, failf("run 'hfidx sync' and try again", "%s changed since the index was made: %v", f, err)
+			return nil, failf("run 'hfidx sync' and try again", "%s changed since the index was made: %w", f, err)
 		}
 		t := cache.VerifyTarget{Repo: r}
 		if !sel.Repos[f] {
