@@ -55,6 +55,9 @@ type cli struct {
 	Touch      touchCmd      `cmd:"" help:"Record that repos, revisions or files were just used (for apps and hooks)."`
 	Sample     sampleCmd     `cmd:"" help:"Record a use of every cached file a running process has open or mapped (for a timer)."`
 	Run        runCmd        `cmd:"" help:"Run a command and record every cached file it or its children open or map."`
+	Pin        pinCmd        `cmd:"" help:"Keep repos, revisions or files from gc, with a note; pins survive sync --rebuild."`
+	Unpin      unpinCmd      `cmd:"" help:"Remove pins, given as 'hfidx pins' lists them."`
+	Pins       pinsCmd       `cmd:"" help:"List the pins, their notes and what each keeps now."`
 	Du         duCmd         `cmd:"" help:"Total bytes by org, type, file extension or GGUF quantization, as scan counts them."`
 	Report     reportCmd     `cmd:"" help:"Write one self-contained HTML report: a treemap, every repo in a table, what prune would free."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
