@@ -36,6 +36,9 @@ type Selection struct {
 	// ForceInUse removes such blobs anyway (--force): the plan lists them
 	// in Busy, their space freed only when their holders exit.
 	ForceInUse bool `json:"-"`
+	// SizesOnly plans paths and bytes only, without the per-repo listing
+	// (Entries) and the Recheck list: for searching how much to evict.
+	SizesOnly bool `json:"-"`
 }
 
 // FileKey names a snapshot entry across syncs.
@@ -560,6 +563,9 @@ func makePlan(db Reader, sel *Selection) (*Plan, error) {
 		case "break":
 			p.Breaks = append(p.Breaks, BrokenLink{Path: it.Path, Blob: it.Other})
 		}
+	}
+	if sel.SizesOnly {
+		return p, nil
 	}
 	if err := p.listing(db, wholeRepos, snapRevs, fileRevs); err != nil {
 		return nil, err

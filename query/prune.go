@@ -59,6 +59,8 @@ type Prune struct {
 	Unsweepable []string `json:"unsweepable_payloads"`
 
 	Selection *Selection `json:"-"`
+	// IncompleteSizes are the bytes of each interrupted download taken.
+	IncompleteSizes map[string]int64 `json:"-"`
 }
 
 type pruneRow struct {
@@ -84,6 +86,7 @@ func planPrune(db Reader, opts PruneOptions) (*Prune, error) {
 	pr := &Prune{Selection: NewSelection(), Incomplete: []string{}, Busy: []string{}, Young: []string{}, Unsweepable: []string{}}
 	sel := pr.Selection
 	incSize := map[string]int64{}
+	pr.IncompleteSizes = incSize
 	var leftovers []string
 	young := func(p string) bool {
 		t, ok := cache.LastChange(p)

@@ -33,7 +33,7 @@ type globals struct {
 	JSON     bool             `name:"json" help:"Shorthand for --format json."`
 	Jobs     int              `name:"jobs" default:"0" help:"Folders scanned in parallel (default: number of CPUs)."`
 	NoProg   bool             `name:"no-progress" help:"Never print a progress line while syncing (one shows on a terminal after a second)."`
-	State    string           `name:"state" type:"raw" placeholder:"PATH" env:"HFIDX_STATE" help:"Durable state: last-use records (default: $$XDG_STATE_HOME/hfidx/state.db or ~/.local/state/hfidx/state.db)."`
+	State    string           `name:"state" type:"raw" placeholder:"PATH" env:"HFIDX_STATE" help:"Durable state: last-use records, pins, gc runs (default: $$XDG_STATE_HOME/hfidx/state.db or ~/.local/state/hfidx/state.db)."`
 	Version  kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
@@ -52,6 +52,7 @@ type cli struct {
 	Verify     verifyCmd     `cmd:"" help:"Check blob contents against their names and the cached tree listings, offline."`
 	Lookup     lookupCmd     `cmd:"" help:"Find a cached file as huggingface_hub's try_to_load_from_cache does."`
 	Assets     assetsCmd     `cmd:"" help:"List, delete and name folders of the assets cache (HF_ASSETS_CACHE)."`
+	Gc         gcCmd         `cmd:"" help:"Keep the cache under a budget by policy: pins, keep-last, keep-within, refs, least recently used first."`
 	Touch      touchCmd      `cmd:"" help:"Record that repos, revisions or files were just used (for apps and hooks)."`
 	Sample     sampleCmd     `cmd:"" help:"Record a use of every cached file a running process has open or mapped (for a timer)."`
 	Run        runCmd        `cmd:"" help:"Run a command and record every cached file it or its children open or map."`
