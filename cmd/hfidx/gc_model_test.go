@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math/rand"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hfidx/hfidx/cache/cachetest"
+	"github.com/hfidx/hfidx/internal/flock"
 )
 
 // This file holds an independent model of the rules of `hfidx gc` (issue
@@ -238,9 +240,32 @@ type gcmPolicy struct {
 	keepRefs   bool
 	pinRepos   map[string]bool // cache ids pinned whole
 	pinRevs    map[string]bool // commit hashes pinned
+	pinFiles   map[string]bool // "cache id:glob" file pins
 }
 
 func (p gcmPolicy) budget() bool { return p.maxSize >= 0 }
+
+func (p gcmPolicy) pins() int { return len(p.pinRepos) + len(p.pinRevs) + len(p.pinFiles) }
+
+// pinned says whether a pin keeps v: its repo, itself, or a file of it
+// matching a file pin's glob.
+func (p gcmPolicy) pinned(v *gcmRev) bool {
+	if p.pinRepos[v.repo.cacheID()] || p.pinRevs[v.hash] {
+		return true
+	}
+	for k := range p.pinFiles {
+		id, glob, _ := strings.Cut(k, ":")
+		if id != v.repo.cacheID() {
+			continue
+		}
+		for f := range v.files {
+			if ok, _ := path.Match(glob, f); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 func (p gcmPolicy) args() []string {
 	var a []string
@@ -267,6 +292,9 @@ func (p gcmPolicy) String() string {
 	for _, k := range gcmSortedKeys(p.pinRevs) {
 		s += " pin:" + k
 	}
+	for _, k := range gcmSortedKeys(p.pinFiles) {
+		s += " pin:" + k
+	}
 	return s
 }
 
@@ -281,10 +309,10 @@ func gcmSortedKeys(m map[string]bool) []string {
 
 // gcmGenPolicy draws a policy for a cache of used bytes: mostly a budget
 // between 0 and used (sometimes exactly used, or above it), keep-last 0–3,
-// keep-within, keep-refs, pins when the pin command exists; sometimes no
+// keep-within, keep-refs, a pin (repo, revision or file glob); sometimes no
 // budget, then with at least one keep rule.
-func gcmGenPolicy(rng *rand.Rand, m *gcmCache, pins bool) gcmPolicy {
-	p := gcmPolicy{maxSize: -1, pinRepos: map[string]bool{}, pinRevs: map[string]bool{}}
+func gcmGenPolicy(rng *rand.Rand, m *gcmCache) gcmPolicy {
+	p := gcmPolicy{maxSize: -1, pinRepos: map[string]bool{}, pinRevs: map[string]bool{}, pinFiles: map[string]bool{}}
 	used := m.used()
 	switch x := rng.Intn(20); {
 	case x < 2:
@@ -305,15 +333,29 @@ func gcmGenPolicy(rng *rand.Rand, m *gcmCache, pins bool) gcmPolicy {
 		p.keepWithin = []int{2, 30, 41, 90, 180}[rng.Intn(5)]
 	}
 	p.keepRefs = rng.Intn(3) == 0
-	if pins && rng.Intn(3) == 0 {
+	if rng.Intn(3) == 0 {
 		revs := m.allRevs()
-		if rng.Intn(2) == 0 {
+		switch rng.Intn(3) {
+		case 0:
 			p.pinRepos[m.repos[rng.Intn(len(m.repos))].cacheID()] = true
-		} else {
+		case 1:
 			p.pinRevs[revs[rng.Intn(len(revs))].hash] = true
+		default:
+			// the revisions holding f<j>.bin or f<k>.bin of one repo,
+			// j a file of one of its revisions (pin refuses a glob that
+			// matches nothing)
+			v := revs[rng.Intn(len(revs))]
+			var js []string
+			for f := range v.files {
+				if j, ok := strings.CutPrefix(f, "f"); ok {
+					js = append(js, strings.TrimSuffix(j, ".bin"))
+				}
+			}
+			sort.Strings(js)
+			p.pinFiles[fmt.Sprintf("%s:f[%s%d].bin", v.repo.cacheID(), js[rng.Intn(len(js))], rng.Intn(5))] = true
 		}
 	}
-	if !p.budget() && p.keepLast == 0 && p.keepWithin == 0 && !p.keepRefs && len(p.pinRepos)+len(p.pinRevs) == 0 {
+	if !p.budget() && p.keepLast == 0 && p.keepWithin == 0 && !p.keepRefs {
 		p.keepLast = 1
 	}
 	return p
@@ -354,7 +396,7 @@ func gcmLess(a, b *gcmRev) bool {
 // reasons gc gives.
 func (p gcmPolicy) keepReasons(v *gcmRev, now int64) []string {
 	var out []string
-	if p.pinRepos[v.repo.cacheID()] || p.pinRevs[v.hash] {
+	if p.pinned(v) {
 		out = append(out, "pinned")
 	}
 	if p.keepLast > 0 {
@@ -467,7 +509,9 @@ func (m *gcmCache) plan(p gcmPolicy, now int64) gcmPlan {
 			}
 		}
 		pl.shortfall = max(0, used-p.maxSize)
-	} else if p.keepLast > 0 || p.keepWithin > 0 || p.keepRefs || len(p.pinRepos)+len(p.pinRevs) > 0 {
+	} else if p.keepLast > 0 || p.keepWithin > 0 || p.keepRefs {
+		// without a budget the keep options decide (pins are no option:
+		// with pins alone nothing goes).
 		for _, v := range cands {
 			evict(v)
 		}
@@ -854,11 +898,6 @@ func gcmCheckDisk(t *testing.T, hub string, m *gcmCache, pl gcmPlan) []string {
 	return errs
 }
 
-func gcmAvailable() bool { return hfidx("gc", "--help").code == 0 }
-func gcmPinAvailable() bool {
-	return hfidx("pin", "--help").code == 0 && hfidx("unpin", "--help").code == 0
-}
-
 // TestGCModel holds hfidx gc to the model on seeded caches × seeded
 // policies: the dry run's plan equals the model's (evicted set and order,
 // per-item freed bytes, totals, shortfall, a reason for every kept
@@ -868,9 +907,6 @@ func gcmPinAvailable() bool {
 // used_after), and a second dry run plans nothing. HFIDX_GC_SEED replays a
 // seed, HFIDX_GC_CASES sets the number of cases.
 func TestGCModel(t *testing.T) {
-	if !gcmAvailable() {
-		t.Skip("hfidx gc is not there yet")
-	}
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("HFIDX_GC_SEED"); s != "" {
 		var err error
@@ -889,17 +925,13 @@ func TestGCModel(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (replay with HFIDX_GC_SEED=%d), %d case(s)", seed, seed, cases)
-	pins := gcmPinAvailable()
-	if !pins {
-		t.Log("no pin command: policies without pins")
-	}
 	rng := rand.New(rand.NewSource(seed))
 	dir := t.TempDir()
 	dir, _ = filepath.EvalSymlinks(dir)
 	failed := 0
 	for i := 0; i < cases && failed < 5; i++ {
 		caseSeed := rng.Int63()
-		if errs := gcmCase(t, filepath.Join(dir, strconv.Itoa(i)), caseSeed, pins); len(errs) > 0 {
+		if errs := gcmCase(t, filepath.Join(dir, strconv.Itoa(i)), caseSeed); len(errs) > 0 {
 			failed++
 			t.Errorf("case %d (HFIDX_GC_SEED=%d HFIDX_GC_CASES=%d):\n%s", i, seed, i+1, strings.Join(errs, "\n"))
 		}
@@ -908,12 +940,12 @@ func TestGCModel(t *testing.T) {
 
 // gcmCase runs one case drawn from caseSeed and returns the disagreements,
 // each run's context first.
-func gcmCase(t *testing.T, dir string, caseSeed int64, pins bool) (errs []string) {
+func gcmCase(t *testing.T, dir string, caseSeed int64) (errs []string) {
 	t.Helper()
 	rng := rand.New(rand.NewSource(caseSeed))
 	now := time.Now().Unix()
 	m := gcmGenCache(rng, now)
-	p := gcmGenPolicy(rng, m, pins)
+	p := gcmGenPolicy(rng, m)
 	if !p.budget() {
 		// without a budget no cleanup item goes; a repo removed whole
 		// would take its interrupted downloads along.
@@ -934,7 +966,7 @@ func gcmCase(t *testing.T, dir string, caseSeed int64, pins bool) (errs []string
 			return []string{fmt.Sprintf("pin %s: exit %d: %s", k, r.code, r.stderr)}
 		}
 	}
-	for _, k := range gcmSortedKeys(p.pinRevs) {
+	for _, k := range append(gcmSortedKeys(p.pinRevs), gcmSortedKeys(p.pinFiles)...) {
 		if r := e.run("pin", k); r.code != 0 {
 			return []string{fmt.Sprintf("pin %s: exit %d: %s", k, r.code, r.stderr)}
 		}
@@ -1086,11 +1118,98 @@ func TestGCModelSelf(t *testing.T) {
 		{gcmPolicy{maxSize: -1, keepLast: 2}, "2222:0", 43, 0, 0},
 		{gcmPolicy{maxSize: -1, keepRefs: true}, "2222:0", 43, 0, 0},
 		{gcmPolicy{maxSize: -1}, "", 43, 0, 0},
+		// pins are no option: without a budget or a keep option nothing goes.
+		{gcmPolicy{maxSize: -1, pinRevs: map[string]bool{"1111": true}}, "", 43, 0, 0},
+		{gcmPolicy{maxSize: -1, keepRefs: true, pinFiles: map[string]bool{"model/org/a:[st]": true}}, "", 43, 0, 0},
+		{gcmPolicy{maxSize: 0, pinFiles: map[string]bool{"model/org/a:o": true}}, "2222:0 9999:16 3333:12", 15, 15, 28},
 	} {
 		pl := m.plan(c.p, now)
 		if got := order(pl); got != c.want || pl.usedAfter != c.usedAfter || pl.shortfall != c.shortfall || pl.freed != c.free {
 			t.Errorf("plan(%v) = %q used_after %d shortfall %d freed %d, want %q %d %d %d",
 				c.p, got, pl.usedAfter, pl.shortfall, pl.freed, c.want, c.usedAfter, c.shortfall, c.free)
 		}
+	}
+}
+
+const gcmLockSpec = `
+root-entries
+repo model org/a
+rev 1111111111111111111111111111111111111111
+file w.bin "0123456789" time=1500000000
+ref main 1111111111111111111111111111111111111111
+rev 2222222222222222222222222222222222222222
+file w.bin "abcdefghijklmnopqrst" time=1400000000
+repo dataset org/d
+rev 4444444444444444444444444444444444444444
+file data.csv "a,b\n1,2\n" time=1550000000
+`
+
+// TestGCDownloadLock: while another process holds a download lock of
+// org/a, every revision of org/a is kept ("download in progress") and the
+// rest of the plan stands; gc --auto skips quietly and deletes nothing;
+// once the lock is free the same gc takes org/a too.
+func TestGCDownloadLock(t *testing.T) {
+	c, err := cachetest.Parse(gcmLockSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	e := gcmEnv{hub: filepath.Join(dir, "hub"), db: filepath.Join(dir, "index.db"), state: filepath.Join(dir, "state.db")}
+	cachetest.Build(t, e.hub, c)
+	locks, _ := filepath.Glob(filepath.Join(e.hub, ".locks", "models--org--a", "*.lock"))
+	if len(locks) == 0 {
+		t.Fatal("no download lock of org/a was built")
+	}
+	f, err := os.OpenFile(locks[0], os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := flock.Lock(f, false); err != nil {
+		t.Fatal(err)
+	}
+
+	plan := func(args ...string) gcmOutput {
+		t.Helper()
+		r := e.run(append([]string{"gc", "--format", "json"}, args...)...)
+		var out gcmOutput
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+			t.Fatalf("gc %q: exit %d, %v: %s%s", args, r.code, err, r.stdout, r.stderr)
+		}
+		return out
+	}
+	out := plan("--dry-run", "--max-size", "0")
+	for _, it := range out.Items {
+		switch it.RepoID {
+		case "org/a":
+			if it.Action != "keep" || !slices.ContainsFunc(it.Reasons, func(r string) bool { return strings.Contains(r, "download in progress") }) {
+				t.Errorf("lock held: %v, want kept, download in progress", it)
+			}
+		case "org/d":
+			if it.Action != "evict" {
+				t.Errorf("lock held: %v, want evicted (its repo has no lock held)", it)
+			}
+		}
+	}
+	if out.UsedAfter != 30 || out.Shortfall != 30 || out.ExpectedFreed != 8 {
+		t.Errorf("lock held: used_after %d, shortfall %d, freed %d; want 30, 30, 8", out.UsedAfter, out.Shortfall, out.ExpectedFreed)
+	}
+
+	before := contentState(t, e.hub)
+	r := e.run("gc", "--auto", "--max-size", "0", "--max-delete", "10")
+	if r.code != 0 || strings.Count(strings.TrimRight(r.stdout, "\n"), "\n") != 0 || !strings.Contains(r.stdout, "skip") {
+		t.Errorf("gc --auto while a download runs: exit %d, stdout %q, stderr %q; want exit 0 and one line saying it skipped", r.code, r.stdout, r.stderr)
+	}
+	if d := diffStates(before, contentState(t, e.hub)); d != "" {
+		t.Errorf("gc --auto while a download runs changed the cache:\n%s", d)
+	}
+
+	flock.Unlock(f)
+	out = plan("-y", "--max-size", "0")
+	if out.UsedAfter != 0 || out.ExpectedFreed != 38 {
+		t.Errorf("lock free: used_after %d, freed %d; want 0, 38", out.UsedAfter, out.ExpectedFreed)
+	}
+	if _, err := os.Lstat(filepath.Join(e.hub, "models--org--a")); err == nil {
+		t.Errorf("lock free: org/a is still there")
 	}
 }
