@@ -72,15 +72,15 @@ func LoadBrowseRepos(db Reader) ([]BrowseRepo, error) {
 }
 
 // LastUsed returns when each repo (by folder) was last used, in epoch
-// seconds (0: unknown). For now that is the newest access time of its
-// blobs, repo_usage.last_accessed, else the folder's. It returns the
-// database error, if any.
+// seconds (0: unknown): the best known last use, repo_usage.last_used
+// (usage records or access times, the latest). It returns the database
+// error, if any.
 func LastUsed(db Reader) (map[string]float64, error) {
 	var rows []struct {
 		Folder string  `db:"folder"`
 		Used   float64 `db:"used"`
 	}
-	if err := db.Select(&rows, `SELECT folder, coalesce(last_accessed, 0) AS used FROM repo_usage`); err != nil {
+	if err := db.Select(&rows, `SELECT folder, coalesce(last_used, last_accessed, 0) AS used FROM repo_usage`); err != nil {
 		return nil, err
 	}
 	out := make(map[string]float64, len(rows))
