@@ -170,7 +170,7 @@ func (a *app) cacheDir() (string, error) {
 		if errors.As(err, &de) {
 			return "", failf("pass --cache-dir DIR or set HF_HUB_CACHE", "%s (from %s)", de.Error(), from)
 		}
-		return "", failf("pass --cache-dir DIR or set HF_HUB_CACHE", "cannot use cache directory %s: %v", dir, err)
+		return "", failf("pass --cache-dir DIR or set HF_HUB_CACHE", "cannot use cache directory %s: %w", dir, err)
 	}
 	return root, nil
 }
@@ -184,13 +184,13 @@ func (a *app) dbPath(root string) (string, error) {
 		e := cache.ExpandUser(a.DB, a.lookup)
 		abs, err := filepath.Abs(e)
 		if err != nil {
-			return "", failf("pass --db PATH", "bad index path %s: %v", e, err)
+			return "", failf("pass --db PATH", "bad index path %s: %w", e, err)
 		}
 		p = abs
 	} else {
 		d, err := index.DefaultPath(root, a.lookup)
 		if err != nil {
-			return "", failf("pass --db PATH or set HFIDX_DB", "%v", err)
+			return "", failf("pass --db PATH or set HFIDX_DB", "%w", err)
 		}
 		p = d
 	}
@@ -233,14 +233,14 @@ func indexFailure(db string, err error) error {
 	var oe *schema.OlderError
 	switch {
 	case errors.As(err, &oe):
-		return failf("run 'hfidx sync' (or drop --no-sync) to rebuild it", "%s: %v", db, oe)
+		return failf("run 'hfidx sync' (or drop --no-sync) to rebuild it", "%s: %w", db, oe)
 	case errors.As(err, &ne):
-		return failf("upgrade hfidx, or run 'hfidx sync --rebuild' to replace it with an index of this version (or pass --db PATH to use another)", "%s: %v", db, ne)
+		return failf("upgrade hfidx, or run 'hfidx sync --rebuild' to replace it with an index of this version (or pass --db PATH to use another)", "%s: %w", db, ne)
 	case errors.Is(err, schema.ErrNotIndex):
 		return failf("pass --db PATH to put the index elsewhere; hfidx never overwrites that file",
 			"%s exists and is not an hfidx index", db)
 	case errors.Is(err, fs.ErrPermission):
-		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "cannot write the index: %v", err)
+		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "cannot write the index: %w", err)
 	}
 	var oc *index.OtherCacheError
 	if errors.As(err, &oc) {
@@ -248,7 +248,7 @@ func indexFailure(db string, err error) error {
 	}
 	var ie *index.IndexError
 	if errors.As(err, &ie) {
-		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%v", err)
+		return failf("pass --db PATH (or set HFIDX_DB) to a writable location", "%w", err)
 	}
 	return err
 }

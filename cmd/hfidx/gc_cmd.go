@@ -49,7 +49,7 @@ func (c *gcCmd) Validate(kctx *kong.Context) error {
 	if c.Policy != "" {
 		pf, rules, err := policy.ReadFile(c.Policy, query.ParseDuration)
 		if err != nil {
-			return &query.UsageError{Msg: "policy: " + err.Error()}
+			return usageOf("gc", "policy: %w", err)
 		}
 		f, c.rules = *pf, rules
 	}
@@ -62,7 +62,7 @@ func (c *gcCmd) Validate(kctx *kong.Context) error {
 	if s := pick(c.MaxSize, f.MaxSize); s != "" {
 		n, err := query.ParseSize(s)
 		if err != nil || n < 0 {
-			return &query.UsageError{Msg: fmt.Sprintf("invalid --max-size %q: want bytes with an optional unit, e.g. 100G", s)}
+			return usageOf("gc", "invalid --max-size %q: want bytes with an optional unit, e.g. 100G", s)
 		}
 		v := int64(n)
 		c.budget.MaxSize = &v
@@ -72,12 +72,12 @@ func (c *gcCmd) Validate(kctx *kong.Context) error {
 		c.keep.Last = *f.KeepLast
 	}
 	if c.keep.Last < 0 {
-		return &query.UsageError{Msg: "--keep-last must be 0 or more"}
+		return usageOf("gc", "--keep-last must be 0 or more")
 	}
 	if s := pick(c.KeepWithin, f.KeepWithin); s != "" {
 		d, err := query.ParseDuration(s)
 		if err != nil {
-			return &query.UsageError{Msg: fmt.Sprintf("invalid --keep-within %q: %v", s, err)}
+			return usageOf("gc", "invalid --keep-within %q: %w", s, err)
 		}
 		c.keep.Within = d
 	}
@@ -89,7 +89,7 @@ func (c *gcCmd) Validate(kctx *kong.Context) error {
 	}{{c.Interval, &c.interval, "--interval"}, {c.Grace, &c.grace, "--grace"}} {
 		v, err := query.ParseDuration(d.s)
 		if err != nil {
-			return &query.UsageError{Msg: fmt.Sprintf("invalid %s %q: %v", d.why, d.s, err)}
+			return usageOf("gc", "invalid %s %q: %w", d.why, d.s, err)
 		}
 		*d.dst = v
 	}
@@ -97,7 +97,7 @@ func (c *gcCmd) Validate(kctx *kong.Context) error {
 	if c.MaxDelete != "" {
 		n, err := strconv.Atoi(c.MaxDelete)
 		if err != nil || n < 0 {
-			return &query.UsageError{Msg: fmt.Sprintf("invalid --max-delete %q: want a whole number, 0 or more", c.MaxDelete)}
+			return usageOf("gc", "invalid --max-delete %q: want a whole number, 0 or more", c.MaxDelete)
 		}
 		c.maxDelete = n
 	}
@@ -234,7 +234,7 @@ func (c *gcCmd) Run(a *app) error {
 		}
 	}
 	if execErr != nil {
-		return failf("fix the cause and run the same command again", "%v", execErr)
+		return failf("fix the cause and run the same command again", "%w", execErr)
 	}
 	if a.Format != "json" {
 		line := fmt.Sprintf("Evicted %d item(s) (%d revision(s), %d repo(s) whole); freed %s.", len(evicted), sum.RevsDeleted, sum.ReposDeleted, query.FormatSize(sum.Freed))
@@ -272,12 +272,12 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 	g := &gcPlan{}
 	var used int64
 	if err := db.Get(&used, `SELECT size_on_disk FROM cache_usage`); err != nil {
-		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	free, total, ferr := cache.FreeSpace(root)
 	if c.MinFree != "" {
 		if ferr != nil {
-			return nil, failf("use --max-size instead", "--min-free: cannot read the free space of %s: %v", root, ferr)
+			return nil, failf("use --max-size instead", "--min-free: cannot read the free space of %s: %w", root, ferr)
 		}
 		var n float64
 		var err error
@@ -291,14 +291,14 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 			n, err = query.ParseSize(c.MinFree)
 		}
 		if err != nil {
-			return nil, usagef("e.g. --min-free 50G or --min-free 10%", "invalid --min-free %q: %v", c.MinFree, err)
+			return nil, usagef("e.g. --min-free 50G or --min-free 10%", "invalid --min-free %q: %w", c.MinFree, err)
 		}
 		v := int64(n)
 		c.budget.MinFree = &v
 	}
 	revs, err := query.LoadGCRevisions(db)
 	if err != nil {
-		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	pinned, err := gcPins(a, db, root, st)
 	if err != nil {
@@ -306,7 +306,7 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 	}
 	held, err := heldRevisions(db, inUse)
 	if err != nil {
-		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
 	busy := map[string]string{}
 	for _, r := range revs {
@@ -343,7 +343,7 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 		pr, err := query.PlanPrune(db, query.PruneOptions{Root: root, Cutoff: a.now.Add(-time.Duration(c.grace * float64(time.Second))),
 			InUse: inUse.holders})
 		if err != nil {
-			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 		}
 		base := query.NewSelection()
 		base.InUse = inUse.holders
@@ -366,7 +366,7 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 		chooser.Base, chooser.Candidates = base, cands
 		n, _, ok, err := chooser.Choose(c.budget, used, free)
 		if err != nil {
-			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 		}
 		k = n
 		for i := k; i < len(cands); i++ {
@@ -389,11 +389,11 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 		sel.SizesOnly = false
 		full, err := query.MakePlan(db, sel)
 		if err != nil {
-			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 		}
 		base, err := chooser.Outcome(0)
 		if err != nil {
-			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %v", err)
+			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 		}
 		ids := make([]int64, k)
 		for i := range ids {
@@ -401,7 +401,7 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 		}
 		each, err := query.Attribute(db, full, ids)
 		if err != nil {
-			return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+			return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 		}
 		for i := 0; i < k; i++ {
 			it := revItem(cands[i], "evict")
@@ -493,7 +493,7 @@ func heldRevisions(db *sqlx.DB, u *inUse) (map[query.RevisionKey]string, error) 
 func gcPins(a *app, db *sqlx.DB, root string, st *state.Store) (func(query.GCRevision) (string, bool), error) {
 	pins, err := st.Pins(root)
 	if err != nil {
-		return nil, failf("pass --state PATH to a readable state file", "read pins: %v", err)
+		return nil, failf("pass --state PATH to a readable state file", "read pins: %w", err)
 	}
 	revs := map[query.RevisionKey]string{}
 	repos := map[string]string{}
