@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -29,7 +31,11 @@ type gcmBlob struct {
 	key     string // unique inside its repo
 	content []byte
 	atime   int64 // seconds since the epoch; also its mtime
+	used    int64 // a use recorded by hfidx touch; 0 for none
 }
+
+// lastUse is the best known last use of the blob: its record or its atime.
+func (b *gcmBlob) lastUse() int64 { return max(b.atime, b.used) }
 
 func (b *gcmBlob) size() int64 { return int64(len(b.content)) }
 
@@ -53,7 +59,7 @@ func (r *gcmRev) blobs() map[string]*gcmBlob {
 func (r *gcmRev) lastUse() int64 {
 	var t int64
 	for _, b := range r.files {
-		t = max(t, b.atime)
+		t = max(t, b.lastUse())
 	}
 	return t
 }
@@ -75,12 +81,26 @@ type gcmIncomplete struct {
 	size int64
 }
 
+// gcmOrphan is a repo blob no snapshot links.
+type gcmOrphan struct {
+	content []byte
+}
+
+// etag is the blob's name: the git blob SHA-1 of its content.
+func (o *gcmOrphan) etag() string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(o.content))
+	h.Write(o.content)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // gcmRepo is one healthy repo of the model.
 type gcmRepo struct {
 	typ, id     string
 	revs        []*gcmRev
 	refs        map[string]string // ref name -> commit
 	incompletes []gcmIncomplete
+	orphans     []gcmOrphan
 }
 
 func (r *gcmRepo) cacheID() string { return r.typ + "/" + r.id }
@@ -145,6 +165,9 @@ func (m *gcmCache) spec() cachetest.Cache {
 		old := cachetest.At(cachetest.Unix(1_500_000_000, 0))
 		for _, in := range r.incompletes {
 			cr.Incomplete = append(cr.Incomplete, cachetest.Incomplete{Name: in.name, Size: in.size, Time: old})
+		}
+		for _, o := range r.orphans {
+			cr.OrphanBlobs = append(cr.OrphanBlobs, cachetest.Blob{Content: o.content, Time: old})
 		}
 		c.Repos = append(c.Repos, cr)
 	}
@@ -221,6 +244,9 @@ func gcmGenCache(rng *rand.Rand, now int64) *gcmCache {
 		if rng.Intn(5) == 0 {
 			r.incompletes = append(r.incompletes, gcmIncomplete{name: gcmRandHex(rng, 64), size: int64(100 + rng.Intn(1000))})
 		}
+		if rng.Intn(5) == 0 {
+			r.orphans = append(r.orphans, gcmOrphan{content: []byte(fmt.Sprintf("%s orphan %s", r.id, strings.Repeat("o", rng.Intn(500))))})
+		}
 		dup := false
 		for _, o := range m.repos {
 			dup = dup || o.cacheID() == r.cacheID()
@@ -241,6 +267,8 @@ type gcmPolicy struct {
 	pinRepos   map[string]bool // cache ids pinned whole
 	pinRevs    map[string]bool // commit hashes pinned
 	pinFiles   map[string]bool // "cache id:glob" file pins
+	grace0     bool            // --grace 0: orphan blobs are cleanup items
+	touch      string          // "type/id@hash" touched before gc, or ""
 }
 
 func (p gcmPolicy) budget() bool { return p.maxSize >= 0 }
@@ -281,6 +309,9 @@ func (p gcmPolicy) args() []string {
 	if p.keepRefs {
 		a = append(a, "--keep-refs")
 	}
+	if p.grace0 {
+		a = append(a, "--grace", "0")
+	}
 	return a
 }
 
@@ -294,6 +325,9 @@ func (p gcmPolicy) String() string {
 	}
 	for _, k := range gcmSortedKeys(p.pinFiles) {
 		s += " pin:" + k
+	}
+	if p.touch != "" {
+		s += " touch:" + p.touch
 	}
 	return s
 }
@@ -355,6 +389,11 @@ func gcmGenPolicy(rng *rand.Rand, m *gcmCache) gcmPolicy {
 			p.pinFiles[fmt.Sprintf("%s:f[%s%d].bin", v.repo.cacheID(), js[rng.Intn(len(js))], rng.Intn(5))] = true
 		}
 	}
+	p.grace0 = p.budget() && rng.Intn(2) == 0
+	if rng.Intn(4) == 0 {
+		v := m.allRevs()[rng.Intn(len(m.allRevs()))]
+		p.touch = v.repo.cacheID() + "@" + v.hash
+	}
 	if !p.budget() && p.keepLast == 0 && p.keepWithin == 0 && !p.keepRefs {
 		p.keepLast = 1
 	}
@@ -363,9 +402,10 @@ func gcmGenPolicy(rng *rand.Rand, m *gcmCache) gcmPolicy {
 
 // gcmPlanned is one evicted item of the model's plan.
 type gcmPlanned struct {
-	rev   *gcmRev        // nil for an interrupted download
-	inc   *gcmIncomplete // the download, when rev is nil
-	freed int64
+	rev    *gcmRev        // nil for a cleanup item
+	inc    *gcmIncomplete // an interrupted download
+	orphan *gcmOrphan     // an orphan blob
+	freed  int64
 }
 
 // gcmPlan is what the rules say gc does.
@@ -499,6 +539,13 @@ func (m *gcmCache) plan(p gcmPolicy, now int64) gcmPlan {
 					in := &r.incompletes[i]
 					pl.evicted = append(pl.evicted, gcmPlanned{inc: in, freed: in.size})
 					pl.freed += in.size
+				}
+				for i := range r.orphans {
+					if o := &r.orphans[i]; p.grace0 {
+						n := int64(len(o.content))
+						pl.evicted = append(pl.evicted, gcmPlanned{orphan: o, freed: n})
+						pl.freed += n
+					}
 				}
 			}
 			for _, v := range cands {
@@ -647,7 +694,7 @@ func gcmCheckPlan(m *gcmCache, p gcmPolicy, now int64, want gcmPlan, got gcmOutp
 
 	// the exact plan.
 	var wantEvicted []*gcmRev
-	nInc := 0
+	nInc := 0 // cleanup items
 	for _, e := range want.evicted {
 		if e.rev != nil {
 			wantEvicted = append(wantEvicted, e.rev)
@@ -673,7 +720,7 @@ func gcmCheckPlan(m *gcmCache, p gcmPolicy, now int64, want gcmPlan, got gcmOutp
 		}
 	}
 	if len(gotCleanup) != nInc {
-		bad("%d cleanup item(s) evicted, want %d interrupted download(s): %v", len(gotCleanup), nInc, gotCleanup)
+		bad("%d cleanup item(s) evicted, want %d (interrupted downloads, orphans): %v", len(gotCleanup), nInc, gotCleanup)
 	} else {
 		for _, it := range gotCleanup {
 			ok := false
@@ -682,6 +729,12 @@ func gcmCheckPlan(m *gcmCache, p gcmPolicy, now int64, want gcmPlan, got gcmOutp
 					ok = true
 					if it.Kind != "incomplete" || it.Freed != e.inc.size {
 						bad("%v (%s): want kind incomplete freeing %d", it, it.Target, e.inc.size)
+					}
+				}
+				if e.orphan != nil && strings.Contains(it.Target, e.orphan.etag()) {
+					ok = true
+					if it.Kind != "orphan" || it.Freed != e.freed {
+						bad("%v (%s): want kind orphan freeing %d", it, it.Target, e.freed)
 					}
 				}
 			}
@@ -744,11 +797,11 @@ func gcmPlanBytes(out string) string {
 func (m *gcmCache) describe(now int64) string {
 	var b strings.Builder
 	for _, r := range m.repos {
-		fmt.Fprintf(&b, "  %s (%d bytes) refs %v incomplete %v\n", r.cacheID(), r.size(), r.refs, r.incompletes)
+		fmt.Fprintf(&b, "  %s (%d bytes) refs %v incomplete %v orphans %d\n", r.cacheID(), r.size(), r.refs, r.incompletes, len(r.orphans))
 		for _, v := range r.revs {
 			var fs []string
 			for p, bl := range v.files {
-				fs = append(fs, fmt.Sprintf("%s=blob%s/%dB/%dd", p, bl.key, bl.size(), (now-bl.atime)/gcmDay))
+				fs = append(fs, fmt.Sprintf("%s=blob%s/%dB/%dd", p, bl.key, bl.size(), (now-bl.lastUse())/gcmDay))
 			}
 			sort.Strings(fs)
 			fmt.Fprintf(&b, "    %s last use %d d, refs %v: %s\n", v.hash, (now-v.lastUse())/gcmDay, v.refs(), strings.Join(fs, " "))
@@ -820,6 +873,9 @@ func gcmCheckDisk(t *testing.T, hub string, m *gcmCache, pl gcmPlan) []string {
 		if e.inc != nil {
 			incEvicted[e.inc.name] = true
 		}
+		if e.orphan != nil {
+			incEvicted[e.orphan.etag()] = true
+		}
 	}
 	for _, r := range m.repos {
 		dir := filepath.Join(hub, cachetest.FolderName(r.typ, r.id))
@@ -870,6 +926,11 @@ func gcmCheckDisk(t *testing.T, hub string, m *gcmCache, pl gcmPlan) []string {
 		for _, in := range r.incompletes {
 			if !incEvicted[in.name] {
 				wantBlobs = append(wantBlobs, in.name+".incomplete")
+			}
+		}
+		for _, o := range r.orphans {
+			if !incEvicted[o.etag()] {
+				wantBlobs = append(wantBlobs, o.etag())
 			}
 		}
 		ents, _ = os.ReadDir(filepath.Join(dir, "blobs"))
@@ -929,7 +990,7 @@ func TestGCModel(t *testing.T) {
 	dir := t.TempDir()
 	dir, _ = filepath.EvalSymlinks(dir)
 	failed := 0
-	for i := 0; i < cases && failed < 5; i++ {
+	for i := 0; i < cases && failed < 10; i++ {
 		caseSeed := rng.Int63()
 		if errs := gcmCase(t, filepath.Join(dir, strconv.Itoa(i)), caseSeed); len(errs) > 0 {
 			failed++
@@ -946,13 +1007,6 @@ func gcmCase(t *testing.T, dir string, caseSeed int64) (errs []string) {
 	now := time.Now().Unix()
 	m := gcmGenCache(rng, now)
 	p := gcmGenPolicy(rng, m)
-	if !p.budget() {
-		// without a budget no cleanup item goes; a repo removed whole
-		// would take its interrupted downloads along.
-		for _, r := range m.repos {
-			r.incompletes = nil
-		}
-	}
 	spec := m.spec()
 	defer func() {
 		if len(errs) > 0 {
@@ -969,6 +1023,18 @@ func gcmCase(t *testing.T, dir string, caseSeed int64) (errs []string) {
 	for _, k := range append(gcmSortedKeys(p.pinRevs), gcmSortedKeys(p.pinFiles)...) {
 		if r := e.run("pin", k); r.code != 0 {
 			return []string{fmt.Sprintf("pin %s: exit %d: %s", k, r.code, r.stderr)}
+		}
+	}
+	if p.touch != "" {
+		if r := e.run("touch", "="+p.touch); r.code != 0 {
+			return []string{fmt.Sprintf("touch %s: exit %d: %s", p.touch, r.code, r.stderr)}
+		}
+		for _, v := range m.allRevs() {
+			if v.repo.cacheID()+"@"+v.hash == p.touch {
+				for _, b := range v.files {
+					b.used = now
+				}
+			}
 		}
 	}
 	want := m.plan(p, now)
