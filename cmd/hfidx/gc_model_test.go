@@ -273,8 +273,6 @@ type gcmPolicy struct {
 
 func (p gcmPolicy) budget() bool { return p.maxSize >= 0 }
 
-func (p gcmPolicy) pins() int { return len(p.pinRepos) + len(p.pinRevs) + len(p.pinFiles) }
-
 // pinned says whether a pin keeps v: its repo, itself, or a file of it
 // matching a file pin's glob.
 func (p gcmPolicy) pinned(v *gcmRev) bool {
@@ -492,6 +490,9 @@ func (m *gcmCache) plan(p gcmPolicy, now int64) gcmPlan {
 		}
 	}
 	used := pl.usedBefore
+	// cleaned: repos whose interrupted downloads (inc) and orphans (orph)
+	// are cleanup items already, counted there.
+	cleanedInc, cleanedOrph := map[*gcmRepo]bool{}, map[*gcmRepo]bool{}
 	evict := func(v *gcmRev) {
 		delete(remaining[v.repo], v)
 		var freed int64
@@ -506,6 +507,21 @@ func (m *gcmCache) plan(p gcmPolicy, now int64) gcmPlan {
 			}
 		}
 		used -= freed
+		// The repo's last revision takes the whole folder: what it holds
+		// besides the blobs its snapshots link (orphans, however young,
+		// and interrupted downloads) goes too, freeing disk but not used.
+		if len(remaining[v.repo]) == 0 {
+			if !cleanedInc[v.repo] {
+				for _, in := range v.repo.incompletes {
+					freed += in.size
+				}
+			}
+			if !cleanedOrph[v.repo] {
+				for _, o := range v.repo.orphans {
+					freed += int64(len(o.content))
+				}
+			}
+		}
 		pl.freed += freed
 		pl.evicted = append(pl.evicted, gcmPlanned{rev: v, freed: freed})
 		pl.evictedRev[v] = true
@@ -535,6 +551,7 @@ func (m *gcmCache) plan(p gcmPolicy, now int64) gcmPlan {
 		pl.reachable = all <= p.maxSize
 		if used > p.maxSize {
 			for _, r := range m.repos {
+				cleanedInc[r], cleanedOrph[r] = true, p.grace0
 				for i := range r.incompletes {
 					in := &r.incompletes[i]
 					pl.evicted = append(pl.evicted, gcmPlanned{inc: in, freed: in.size})
