@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"path/filepath"
+
 	"github.com/hfidx/hfidx/query"
 )
 
@@ -37,7 +39,7 @@ type Chooser struct {
 	Base       *query.Selection
 	Candidates []Item
 	Plan       Planner
-	baseFreed  *int64
+	base       *query.Plan
 }
 
 // Selection returns base plus the revisions of the first k candidates.
@@ -59,20 +61,43 @@ func (c *Chooser) Selection(k int) *query.Selection {
 	return sel
 }
 
-// Outcome plans the first k candidates with the base.
+// Outcome plans the first k candidates with the base. An orphan of the
+// base in a repo that goes whole is not a blob of the plan any more (it
+// goes with the folder): it is counted back, so what counts in used is
+// what the revisions free.
 func (c *Chooser) Outcome(k int) (Outcome, error) {
-	if c.baseFreed == nil {
+	if c.base == nil {
 		p, err := c.Plan(c.Selection(0))
 		if err != nil {
 			return Outcome{}, err
 		}
-		c.baseFreed = &p.ExpectedFreedSize
+		c.base = p
 	}
 	p, err := c.Plan(c.Selection(k))
 	if err != nil {
 		return Outcome{}, err
 	}
-	return Outcome{Plan: p, Freed: p.ExpectedFreedSize, FreedUsed: p.ExpectedFreedSize - *c.baseFreed, FreedDisk: p.ExpectedFreedUsage}, nil
+	return Outcome{Plan: p, Freed: p.ExpectedFreedSize, FreedUsed: p.ExpectedFreedSize - c.base.ExpectedFreedSize + c.Swallowed(p),
+		FreedDisk: p.ExpectedFreedUsage}, nil
+}
+
+// Swallowed returns the bytes of the base's orphans that lie in repos p
+// removes whole.
+func (c *Chooser) Swallowed(p *query.Plan) int64 {
+	if c.Base == nil || c.base == nil || len(p.Repos) == 0 {
+		return 0
+	}
+	whole := map[string]bool{}
+	for _, r := range p.Repos {
+		whole[r] = true
+	}
+	var n int64
+	for o := range c.Base.Orphans {
+		if whole[filepath.Dir(filepath.Dir(o))] {
+			n += c.base.Sizes[o]
+		}
+	}
+	return n
 }
 
 // Choose returns the smallest k for which the budget holds after the

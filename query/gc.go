@@ -124,3 +124,31 @@ func Attribute(db Reader, plan *Plan, revIDs []int64) ([]int64, error) {
 	}
 	return out, nil
 }
+
+// FolderExtras returns, for each repo folder given by path, the files its
+// removal whole takes that the plan does not count: blob entries no
+// snapshot of the repo links (orphans, however young) and interrupted
+// downloads, by path with their apparent bytes. It returns the database
+// error, if any.
+func FolderExtras(db Reader, repoPaths []string) (map[string]map[string]int64, error) {
+	out := map[string]map[string]int64{}
+	for _, rp := range repoPaths {
+		var rows []struct {
+			Path string `db:"path"`
+			Size int64  `db:"size"`
+		}
+		if err := db.Select(&rows, `SELECT b.path, b.size FROM repos r JOIN blobs b ON b.repo = r.id
+			WHERE r.path = ? AND b.kind = 'blob' AND b.payload IS NULL AND b.missing = 0
+			  AND NOT EXISTS (SELECT 1 FROM files f JOIN revisions v ON v.id = f.revision WHERE f.blob = b.id AND v.repo = r.id)
+			UNION ALL
+			SELECT i.path, i.size FROM repos r JOIN incomplete_files i ON i.repo = r.id WHERE r.path = ?`, rp, rp); err != nil {
+			return nil, err
+		}
+		m := map[string]int64{}
+		for _, r := range rows {
+			m[r.Path] = r.Size
+		}
+		out[rp] = m
+	}
+	return out, nil
+}

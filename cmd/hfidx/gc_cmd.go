@@ -175,10 +175,10 @@ func (c *gcCmd) Run(a *app) error {
 		if limit < 0 {
 			limit = 50
 		}
-		tooMuch := len(evicted) > limit || (c.maxDelete < 0 && out.ExpectedFreedSize*2 > out.UsedBefore)
+		tooMuch := len(evicted) > limit || (c.maxDelete < 0 && (out.UsedBefore-out.UsedAfter)*2 > out.UsedBefore)
 		if tooMuch {
 			st.RecordGC(root, state.GCRun{RanAt: a.nowFloat(), Items: len(evicted), Freed: out.ExpectedFreedSize, Outcome: c.outcome("refused")})
-			return &cliError{code: exitError, msg: fmt.Sprintf("gc: refused: the plan evicts %d item(s), %s of %s", len(evicted), query.FormatSize(out.ExpectedFreedSize), query.FormatSize(out.UsedBefore)),
+			return &cliError{code: exitError, msg: fmt.Sprintf("gc: refused: the plan evicts %d item(s), %s of the cache's %s", len(evicted), query.FormatSize(out.UsedBefore-out.UsedAfter), query.FormatSize(out.UsedBefore)),
 				hint: "review it with 'hfidx gc --dry-run' and the same options, then raise --max-delete"}
 		}
 		if why := g.downloading; why != "" && !c.DryRun {
@@ -218,6 +218,13 @@ func (c *gcCmd) Run(a *app) error {
 		return err
 	}
 	sum := summarize(plan, &res)
+	for _, r := range res.Removed {
+		if r.Kind == "repo" {
+			for _, n := range g.extra[r.Path] {
+				sum.Freed += n
+			}
+		}
+	}
 	out.Result, out.Freed = &res, sum.Freed
 	_ = lost
 	st.RecordGC(root, state.GCRun{RanAt: a.nowFloat(), Items: len(evicted), Freed: sum.Freed, Outcome: c.outcome("done")})
@@ -263,8 +270,9 @@ type gcPlan struct {
 	plan        *query.Plan
 	incomplete  []string
 	leftovers   []string
-	none        string // why nothing goes
-	downloading string // a download lock held somewhere, for --auto
+	none        string                      // why nothing goes
+	extra       map[string]map[string]int64 // what repos going whole take besides their plan rows
+	downloading string                      // a download lock held somewhere, for --auto
 }
 
 func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *inUse) (*gcPlan, error) {
@@ -403,6 +411,37 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 		if err != nil {
 			return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 		}
+		// A repo that goes whole takes what its folder holds besides the
+		// blobs its snapshots link: the cleanup items in it, and young
+		// orphans and downloads no item names. The latter are counted, and
+		// given to the revision that takes the repo.
+		listed := map[string]bool{}
+		for _, ci := range cleanup {
+			listed[ci.Target] = true
+		}
+		extras, err := query.FolderExtras(db, full.Repos)
+		if err != nil {
+			return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %v", err)
+		}
+		lastOf := map[string]int{}
+		for i := 0; i < k; i++ {
+			lastOf[filepath.Join(root, cands[i].Folder)] = i
+		}
+		var extra int64
+		g.extra = map[string]map[string]int64{}
+		for repo, files := range extras {
+			g.extra[repo] = map[string]int64{}
+			for p, n := range files {
+				if listed[p] {
+					continue
+				}
+				g.extra[repo][p] = n
+				extra += n
+				if i, ok := lastOf[repo]; ok {
+					each[i] += n
+				}
+			}
+		}
 		for i := 0; i < k; i++ {
 			it := revItem(cands[i], "evict")
 			it.FreedSize = each[i]
@@ -410,13 +449,14 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 		}
 		g.sel, g.plan = sel, full
 		withLeftovers(root, g.plan)
-		g.out.ExpectedFreedSize = full.ExpectedFreedSize
+		swallowed := chooser.Swallowed(full)
+		g.out.ExpectedFreedSize = full.ExpectedFreedSize + extra + swallowed
 		for _, ci := range cleanup {
 			if ci.Kind == "incomplete" {
 				g.out.ExpectedFreedSize += ci.FreedSize
 			}
 		}
-		g.out.UsedAfter = used - (full.ExpectedFreedSize - base.Freed)
+		g.out.UsedAfter = used - (full.ExpectedFreedSize - base.Freed + swallowed)
 		if g.out.FreeAfter != nil {
 			*g.out.FreeAfter = free + full.ExpectedFreedUsage
 		}
@@ -565,6 +605,6 @@ func writeGCPlan(w io.Writer, out *gcOutput, none string) {
 	}
 	fmt.Fprintf(w, "Evicts %d item(s), freeing %s: used %s after.\n", evict, query.FormatSize(out.ExpectedFreedSize), query.FormatSize(out.UsedAfter))
 	if out.Shortfall > 0 {
-		fmt.Fprintf(w, "The budget cannot be met: still %s over, the rest being kept by the rules above.\n", query.FormatSize(out.Shortfall))
+		fmt.Fprintf(w, "The budget cannot be met: still %s over, the %s left all kept by the rules above.\n", query.FormatSize(out.Shortfall), query.FormatSize(out.UsedAfter))
 	}
 }
