@@ -40,7 +40,7 @@ const (
 
 var accessParams = map[access][]string{
 	forBuild:    {"_pragma=busy_timeout(5000)", "_pragma=foreign_keys(1)", "_pragma=journal_mode(OFF)", "_pragma=synchronous(OFF)", "_pragma=cache_size(-8192)"},
-	forRead:     {"_pragma=busy_timeout(5000)", "_pragma=foreign_keys(1)", "mode=ro", "_query_only=1"},
+	forRead:     {"_pragma=busy_timeout(5000)", "_pragma=foreign_keys(1)", "mode=ro", "_pragma=query_only(1)"},
 	forUpdate:   {"_pragma=busy_timeout(5000)", "_pragma=foreign_keys(1)"},
 	forSync:     {"_pragma=busy_timeout(60000)", "_pragma=foreign_keys(1)", "_txlock=immediate"},
 	forRecovery: {"_pragma=busy_timeout(5000)"},

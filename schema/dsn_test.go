@@ -8,7 +8,7 @@ func TestDSN(t *testing.T) {
 		want string
 	}{
 		{forBuild, "file:/x/index%20a.db?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-8192)"},
-		{forRead, "file:/x/index%20a.db?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&mode=ro&_query_only=1"},
+		{forRead, "file:/x/index%20a.db?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&mode=ro&_pragma=query_only(1)"},
 		{forUpdate, "file:/x/index%20a.db?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"},
 		{forSync, "file:/x/index%20a.db?_pragma=busy_timeout(60000)&_pragma=foreign_keys(1)&_txlock=immediate"},
 		{forRecovery, "file:/x/index%20a.db?_pragma=busy_timeout(5000)"},
