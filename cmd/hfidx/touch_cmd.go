@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/query"
@@ -68,6 +69,9 @@ func (c *touchCmd) Run(a *app) error {
 		if parts, ok := cache.Under(root, f); ok {
 			uses = append(uses, state.Use{Path: filepath.ToSlash(filepath.Join(parts...)), UsedAt: now, Source: state.SourceTouch, Detail: note})
 		}
+	}
+	if len(uses) == 0 && len(sel.Unknown) > 0 {
+		return failf("see 'hfidx ls -q' for what is cached", "nothing to touch: not in the cache: %s", strings.Join(sel.Unknown, ", "))
 	}
 	st, err := a.openState()
 	if err != nil {
