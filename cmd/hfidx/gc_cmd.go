@@ -130,6 +130,8 @@ type gcOutput struct {
 	Items             []gcItem      `json:"items"`
 	Result            any           `json:"result,omitempty"`
 	Freed             int64         `json:"freed"`
+	// Lost are links a concurrent download made to removed blobs.
+	Lost []cache.LostLink `json:"lost,omitempty"`
 }
 
 func (c *gcCmd) Run(a *app) error {
@@ -225,8 +227,7 @@ func (c *gcCmd) Run(a *app) error {
 			}
 		}
 	}
-	out.Result, out.Freed = &res, sum.Freed
-	_ = lost
+	out.Result, out.Freed, out.Lost = &res, sum.Freed, lost
 	st.RecordGC(root, state.GCRun{RanAt: a.nowFloat(), Items: len(evicted), Freed: sum.Freed, Outcome: c.outcome("done")})
 	if a.Format == "json" {
 		if err := writeJSON(a, out); err != nil {
@@ -372,7 +373,7 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 		sortItems(cleanup)
 		g.incomplete, g.leftovers = pr.Incomplete, pr.Leftovers
 		chooser.Base, chooser.Candidates = base, cands
-		n, _, ok, err := chooser.Choose(c.budget, used, free)
+		n, _, _, err := chooser.Choose(c.budget, used, free)
 		if err != nil {
 			return nil, failf("run 'hfidx sync' to rebuild the index", "plan: %w", err)
 		}
@@ -380,7 +381,6 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 		for i := k; i < len(cands); i++ {
 			cands[i].Keep, cands[i].Reasons = true, append(cands[i].Reasons, "budget holds")
 		}
-		_ = ok
 	case hasRule:
 		chooser.Candidates, k = cands, len(cands)
 	default:
