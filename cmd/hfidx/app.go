@@ -61,6 +61,7 @@ type cli struct {
 	Pins       pinsCmd       `cmd:"" help:"List the pins, their notes and what each keeps now."`
 	Du         duCmd         `cmd:"" help:"Total bytes by org, type, file extension or GGUF quantization, as scan counts them."`
 	Report     reportCmd     `cmd:"" help:"Write one self-contained HTML report: a treemap, every repo in a table, what prune would free."`
+	Metrics    metricsCmd    `cmd:"" help:"Print Prometheus metrics of the cache (sizes, reclaimable bytes, counts, last sync), or write them for node_exporter's textfile collector."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
 
