@@ -91,7 +91,7 @@ func TestPinsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to version 1, as an older hfidx left it.
-	if _, err := s.db.Exec(`DROP TABLE pins; DROP TABLE IF EXISTS gc_runs; PRAGMA user_version = 1`); err != nil {
+	if _, err := s.db.Exec(`DROP TABLE pins; DROP TABLE IF EXISTS gc_runs; DROP TABLE IF EXISTS history_last; DROP TABLE IF EXISTS history_repos; DROP TABLE IF EXISTS history_names; DROP TABLE IF EXISTS history; PRAGMA user_version = 1`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

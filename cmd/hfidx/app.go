@@ -61,6 +61,8 @@ type cli struct {
 	Pins       pinsCmd       `cmd:"" help:"List the pins, their notes and what each keeps now."`
 	Du         duCmd         `cmd:"" help:"Total bytes by org, type, file extension or GGUF quantization, as scan counts them."`
 	Report     reportCmd     `cmd:"" help:"Write one self-contained HTML report: a treemap, every repo in a table, what prune would free."`
+	Diff       diffCmd       `cmd:"" help:"What changed since a time: repos and revisions added and removed, growth, when the disk fills."`
+	History    historyCmd    `cmd:"" help:"The recorded series of the cache's (or one repo's) size, usage and revisions, for plots."`
 	Metrics    metricsCmd    `cmd:"" help:"Print Prometheus metrics of the cache (sizes, reclaimable bytes, counts, last sync), or write them for node_exporter's textfile collector."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
@@ -225,6 +227,7 @@ func (a *app) sync() (string, string, index.Stats, error) {
 		return "", "", st, indexFailure(db, err)
 	}
 	a.refreshUsage(root, db)
+	a.recordHistory(root, db, st)
 	return root, db, st, nil
 }
 

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/index"
 	"github.com/hfidx/hfidx/proc"
+	"github.com/hfidx/hfidx/schema"
 	"github.com/hfidx/hfidx/state"
 )
 
@@ -84,4 +86,76 @@ func atimeMode(root string) string {
 		return ""
 	}
 	return m.Atime().String()
+}
+
+// recordHistory adds a snapshot of the cache to the state's history after
+// a sync that changed something, or when the history has none. A sync
+// that rescanned and removed nothing, of an index whose counts match the
+// last snapshot's, costs one query. A failure is a warning.
+func (a *app) recordHistory(root, dbPath string, stats index.Stats) {
+	st, err := a.openState()
+	if err != nil {
+		fmt.Fprintf(a.stderr, "Warning: history not recorded: %v\n", errText(err))
+		return
+	}
+	defer st.Close()
+	if err := writeHistory(st, root, dbPath, stats, time.Now()); err != nil {
+		fmt.Fprintf(a.stderr, "Warning: history not recorded: %v\n", errText(err))
+	}
+}
+
+// writeHistory reads the cache's totals and repos from the index at
+// dbPath and records them in st as taken at now.
+func writeHistory(st *state.Store, root, dbPath string, stats index.Stats, now time.Time) error {
+	db, err := schema.OpenReadOnly(dbPath)
+	if err != nil {
+		return fmt.Errorf("open the index: %w", err)
+	}
+	defer db.Close()
+	var fp string
+	if err := db.Get(&fp, `SELECT (SELECT count(*) FROM repos) || ',' || (SELECT count(*) FROM revisions) || ',' ||
+		(SELECT count(*) FROM files) || ',' || (SELECT count(*) FROM blobs) || ',' ||
+		(SELECT coalesce(sum(size), 0) FROM blobs) || ',' || (SELECT coalesce(sum(usage), 0) FROM blobs)`); err != nil {
+		return fmt.Errorf("read the index: %w", err)
+	}
+	last, ok, err := st.LastSnapshot(root)
+	if err != nil {
+		return fmt.Errorf("read the history: %w", err)
+	}
+	if ok && stats.Rescanned == 0 && stats.Removed == 0 && last.Fingerprint == fp {
+		return nil
+	}
+	var tot state.Totals
+	if err := db.Get(&tot, `SELECT size_on_disk, usage, repos, revisions, files FROM cache_usage`); err != nil {
+		return fmt.Errorf("read the index: %w", err)
+	}
+	var rows []struct {
+		Repo  string `db:"cache_id"`
+		Size  int64  `db:"size_on_disk"`
+		Usage int64  `db:"usage"`
+		Revs  int    `db:"nb_revisions"`
+		Files int    `db:"nb_files"`
+	}
+	if err := db.Select(&rows, `SELECT cache_id, size_on_disk, usage, nb_revisions, nb_files FROM repo_usage ORDER BY cache_id`); err != nil {
+		return fmt.Errorf("read the index: %w", err)
+	}
+	var revs []struct {
+		Repo string `db:"cache_id"`
+		Hash string `db:"commit_hash"`
+	}
+	if err := db.Select(&revs, `SELECT r.cache_id, v.commit_hash FROM revisions v JOIN repos r ON r.id = v.repo`); err != nil {
+		return fmt.Errorf("read the index: %w", err)
+	}
+	hashes := map[string][]string{}
+	for _, r := range revs {
+		hashes[r.Repo] = append(hashes[r.Repo], r.Hash)
+	}
+	repos := make([]state.RepoPoint, len(rows))
+	for i, r := range rows {
+		repos[i] = state.RepoPoint{Repo: r.Repo, Size: r.Size, Usage: r.Usage, Revisions: r.Revs, Files: r.Files, Hashes: hashes[r.Repo]}
+	}
+	if _, err := st.RecordHistory(root, float64(now.UnixNano())/1e9, fp, tot, repos); err != nil {
+		return fmt.Errorf("write the history: %w", err)
+	}
+	return nil
 }
