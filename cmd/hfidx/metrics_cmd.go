@@ -70,21 +70,22 @@ func (c *metricsCmd) Run(a *app) error {
 		}
 		return w.Flush()
 	}
-	return writeAtomic(c.Textfile, m.write)
+	return writeAtomic(c.Textfile, "--textfile", m.write)
 }
 
 // writeAtomic writes a file through fill into a temporary file in path's
-// folder, syncs it and renames it over path: node_exporter's textfile
-// collector (which reads *.prom only) never sees half a file, and on a
-// failure path keeps what it held.
-func writeAtomic(path string, fill func(w *bufio.Writer) error) error {
+// folder, syncs it and renames it over path: a reader (node_exporter's
+// textfile collector reads *.prom only) never sees half a file, and on a
+// failure path keeps what it held. flag names the option path came from,
+// for the hints.
+func writeAtomic(path, flag string, fill func(w *bufio.Writer) error) error {
 	out, err := filepath.Abs(path)
 	if err != nil {
-		return usagef("give --textfile PATH", "bad output path %s: %w", path, err)
+		return usagef("give "+flag+" PATH", "bad output path %s: %w", path, err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
 	if err != nil {
-		return failf("give --textfile PATH in a writable folder", "write %s: %w", out, err)
+		return failf("give "+flag+" PATH in a writable folder", "write %s: %w", out, err)
 	}
 	defer os.Remove(f.Name()) // after the rename it names nothing
 	w := bufio.NewWriter(f)
@@ -105,7 +106,7 @@ func writeAtomic(path string, fill func(w *bufio.Writer) error) error {
 		err = os.Rename(f.Name(), out)
 	}
 	if err != nil {
-		return failf("give --textfile PATH in a writable folder", "write %s: %w", out, err)
+		return failf("give "+flag+" PATH in a writable folder", "write %s: %w", out, err)
 	}
 	// The rename is durable once the folder is synced; a folder that cannot
 	// be opened or synced (some file systems) still holds the whole file.
