@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -179,6 +180,24 @@ func TestExportNcduAndJSONLines(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(out); len(ents) != 1 {
 		t.Errorf("--out folder holds %d entries, want the export only", len(ents))
+	}
+	// The real ncdu, where installed (Debian's ncdu package): it imports
+	// the file and exports it again entry for entry.
+	if ncdu, err := exec.LookPath("ncdu"); err == nil {
+		again := filepath.Join(dir, "again.json")
+		if b, err := exec.Command(ncdu, "-f", path, "-o", again).CombinedOutput(); err != nil {
+			t.Fatalf("ncdu -f: %v: %s", err, b)
+		}
+		b, err := os.ReadFile(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// ncdu ends the file without a line feed.
+		if want, got := strings.TrimSpace(text[strings.Index(text, "\n"):]), strings.TrimSpace(string(b[strings.Index(string(b), "\n"):])); got != want {
+			t.Errorf("ncdu -f then -o wrote\n%s\nwant what hfidx wrote\n%s", got, want)
+		}
+	} else {
+		t.Log("ncdu not installed: the export is not imported by the real ncdu")
 	}
 	if r := hfidx(append(g, "export", "--no-sync")...); r.code != exitUsage {
 		t.Errorf("export without --format jsonl|ncdu: exit %d, want %d", r.code, exitUsage)
