@@ -1,6 +1,6 @@
 // Package state keeps what hfidx users make and no sync can rebuild: the
-// last use of each cached file and the pins that keep targets from gc
-// (later also history and gc runs). It lives in its own SQLite file, apart
+// last use of each cached file, the pins that keep targets from gc, the gc
+// runs and the history of the cache's sizes. It lives in its own SQLite file, apart
 // from the index: the index is derived data, rebuilt whenever its schema
 // changes, while the state migrates in place, one numbered migration per
 // transaction, and survives `hfidx sync --rebuild`, a deleted index and a

@@ -33,7 +33,7 @@ type globals struct {
 	JSON     bool             `name:"json" help:"Shorthand for --format json."`
 	Jobs     int              `name:"jobs" default:"0" help:"Folders scanned in parallel (default: number of CPUs)."`
 	NoProg   bool             `name:"no-progress" help:"Never print a progress line while syncing (one shows on a terminal after a second)."`
-	State    string           `name:"state" type:"raw" placeholder:"PATH" env:"HFIDX_STATE" help:"Durable state: last-use records, pins, gc runs (default: $$XDG_STATE_HOME/hfidx/state.db or ~/.local/state/hfidx/state.db)."`
+	State    string           `name:"state" type:"raw" placeholder:"PATH" env:"HFIDX_STATE" help:"Durable state: last-use records, pins, gc runs, history (default: $$XDG_STATE_HOME/hfidx/state.db or ~/.local/state/hfidx/state.db)."`
 	Version  kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
