@@ -29,7 +29,7 @@ type globals struct {
 	CacheDir string           `name:"cache-dir" type:"raw" placeholder:"DIR" help:"Hub cache to use (default: $$HF_HUB_CACHE, $$HF_HOME/hub, else ~/.cache/huggingface/hub)."`
 	DB       string           `name:"db" type:"raw" placeholder:"PATH" env:"HFIDX_DB" help:"Index file (default: one per cache under $$XDG_CACHE_HOME/hfidx or ~/.cache/hfidx)."`
 	NoSync   bool             `name:"no-sync" help:"Answer from the index as it is; never open it for writing."`
-	Format   string           `name:"format" enum:"table,json,csv,tsv,text,jsonl,ncdu" default:"table" help:"Output format: ${enum} (each command says which it takes)."`
+	Format   string           `name:"format" enum:"table,json,csv,tsv,text,jsonl,ncdu,parquet" default:"table" help:"Output format: ${enum} (each command says which it takes)."`
 	JSON     bool             `name:"json" help:"Shorthand for --format json."`
 	Jobs     int              `name:"jobs" default:"0" help:"Folders scanned in parallel (default: number of CPUs)."`
 	NoProg   bool             `name:"no-progress" help:"Never print a progress line while syncing (one shows on a terminal after a second)."`
@@ -64,7 +64,7 @@ type cli struct {
 	Diff       diffCmd       `cmd:"" help:"What changed since a time: repos and revisions added and removed, growth, when the disk fills."`
 	History    historyCmd    `cmd:"" help:"The recorded series of the cache's (or one repo's) size, usage and revisions, for plots."`
 	Metrics    metricsCmd    `cmd:"" help:"Print Prometheus metrics of the cache (sizes, reclaimable bytes, counts, last sync), or write them for node_exporter's textfile collector."`
-	Export     exportCmd     `cmd:"" help:"Write every cached file as JSON lines (--format jsonl) or as an ncdu export (--format ncdu, for ncdu -f)."`
+	Export     exportCmd     `cmd:"" help:"Write every cached file as JSON lines (--format jsonl), an ncdu export (--format ncdu, for ncdu -f) or Parquet (--format parquet)."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 }
 

@@ -13,11 +13,14 @@ type exportCmd struct {
 }
 
 // Run writes every snapshot entry of the index as JSON lines (--format
-// jsonl) or as ncdu's JSON export (--format ncdu, for ncdu -f), rows as
-// they are read.
+// jsonl), as ncdu's JSON export (--format ncdu, for ncdu -f) or as a
+// Parquet file (--format parquet), rows as they are read.
 func (c *exportCmd) Run(a *app) error {
-	if err := a.formatIn("jsonl", "ncdu"); err != nil {
+	if err := a.formatIn("jsonl", "ncdu", "parquet"); err != nil {
 		return err
+	}
+	if a.Format == "parquet" && c.Out == "-" && a.stdoutIsTTY {
+		return usageOf("export", "a Parquet file is binary: give --out FILE, or redirect stdout")
 	}
 	root, err := a.cacheDir()
 	if err != nil {
@@ -34,12 +37,17 @@ func (c *exportCmd) Run(a *app) error {
 	if err := db.Get(&synced, `SELECT value FROM meta WHERE key = 'synced_at'`); err == nil {
 		opts.SyncedAt, _ = strconv.ParseFloat(synced, 64)
 	}
-	write := export.JSONLines
-	if a.Format == "ncdu" {
-		write = export.Ncdu
-	}
 	fill := func(w *bufio.Writer) error {
-		if err := write(w, db, opts); err != nil {
+		var err error
+		switch a.Format {
+		case "ncdu":
+			err = export.Ncdu(w, db, opts)
+		case "parquet":
+			err = export.Parquet(w, db, opts)
+		default:
+			err = export.JSONLines(w, db, opts)
+		}
+		if err != nil {
 			return failf("run 'hfidx sync' to rebuild the index", "export: %w", err)
 		}
 		return nil

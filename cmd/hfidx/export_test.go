@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/hfidx/hfidx/cache/cachetest"
 )
 
@@ -111,14 +113,15 @@ func TestExportNcduAndJSONLines(t *testing.T) {
 	}
 
 	// JSON lines: one object per snapshot entry.
-	var lines []string
+	var lines, records []string
 	sc := bufio.NewScanner(strings.NewReader(cmd("export", "--format", "jsonl", "--no-sync")))
 	folder := map[string]string{"model/org/a": "models--org--a", "dataset/org/data": "datasets--org--data"}
 	for sc.Scan() {
 		var l struct {
 			Repo, Revision, Path, Host string
-			Size                       int64
+			Size, Usage                int64
 			Blob                       *string
+			SyncedAt                   float64 `json:"synced_at"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatalf("jsonl line %q: %v", sc.Text(), err)
@@ -127,9 +130,47 @@ func TestExportNcduAndJSONLines(t *testing.T) {
 			t.Errorf("jsonl line %q: want a blob and a size", sc.Text())
 		}
 		lines = append(lines, hub+"/"+folder[l.Repo]+"/"+l.Revision+"/"+l.Path)
+		records = append(records, fmt.Sprintf("%s %s %s %s %d %d %s %v", l.Host, l.Repo, l.Revision, l.Path, l.Size, l.Usage, *l.Blob, l.SyncedAt))
 	}
 	if len(lines) != 9 {
 		t.Errorf("jsonl: %d lines, want 9 (one per snapshot entry)", len(lines))
+	}
+
+	// Parquet, read back with the library's reader: the JSON lines' rows.
+	pq := filepath.Join(dir, "files.parquet")
+	cmd("export", "--format", "parquet", "--no-sync", "--out", pq)
+	f, err := os.Open(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type pqRow struct {
+		Host     string  `parquet:"host"`
+		SyncedAt float64 `parquet:"synced_at"`
+		Repo     string  `parquet:"repo"`
+		Revision string  `parquet:"revision"`
+		Path     string  `parquet:"path"`
+		Size     int64   `parquet:"size"`
+		Usage    int64   `parquet:"usage"`
+		Blob     *string `parquet:"blob,optional"`
+	}
+	rows, err := parquet.Read[pqRow](f, fi.Size())
+	if err != nil {
+		t.Fatalf("read parquet: %v", err)
+	}
+	var got []string
+	for _, r := range rows {
+		if r.Blob == nil {
+			t.Fatalf("parquet row %+v: no blob", r)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %s %d %d %s %v", r.Host, r.Repo, r.Revision, r.Path, r.Size, r.Usage, *r.Blob, r.SyncedAt))
+	}
+	if strings.Join(got, "\n") != strings.Join(records, "\n") {
+		t.Errorf("parquet rows\n%s\nwant the JSON lines'\n%s", strings.Join(got, "\n"), strings.Join(records, "\n"))
 	}
 
 	text := cmd("export", "--format", "ncdu", "--no-sync")
