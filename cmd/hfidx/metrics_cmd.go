@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/query"
 )
 
@@ -63,6 +64,11 @@ func (c *metricsCmd) Run(a *app) error {
 	}
 	m := metricsWriter{db: db, pr: pr, top: c.Top,
 		unusedBefore: float64(a.now.UnixNano())/1e9 - unused, unusedAfter: c.UnusedAfter}
+	// Where the file system cannot say (statfs fails or is not there), the
+	// two series are left out rather than written as zero.
+	if free, total, err := cache.FreeSpace(root); err == nil {
+		m.fsFree, m.fsSize, m.fsKnown = free, total, true
+	}
 	if c.Textfile == "" {
 		w := bufio.NewWriter(a.stdout)
 		if err := m.write(w); err != nil {
@@ -127,6 +133,9 @@ type metricsWriter struct {
 	top          int
 	unusedBefore float64 // epoch seconds
 	unusedAfter  string
+	fsFree       int64 // bytes free to unprivileged users on the cache's file system
+	fsSize       int64 // size of that file system
+	fsKnown      bool
 }
 
 // family writes the HELP and TYPE lines of a gauge.
@@ -187,6 +196,10 @@ func (m *metricsWriter) write(w *bufio.Writer) error {
 	}
 	gauge("hfidx_unused_bytes", "Apparent bytes of healthy repos last used more than "+m.unusedAfter+" ago (overlaps hfidx_reclaimable_bytes).", unused)
 	gauge("hfidx_unused_repos", "Healthy repos last used more than "+m.unusedAfter+" ago.", unusedRepos)
+	if m.fsKnown {
+		gauge("hfidx_filesystem_free_bytes", "Bytes free to unprivileged users on the file system holding the cache.", m.fsFree)
+		gauge("hfidx_filesystem_size_bytes", "Size in bytes of the file system holding the cache.", m.fsSize)
+	}
 	gauge("hfidx_repos", "Repo folders in the cache, damaged ones included.", t.repos)
 	gauge("hfidx_damaged_repos", "Repos huggingface_hub would drop (see hfidx scan --show-warnings).", t.damaged)
 	gauge("hfidx_revisions", "Snapshot folders in the cache.", t.revisions)

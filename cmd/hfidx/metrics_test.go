@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/cache/cachetest"
 )
 
@@ -179,6 +181,14 @@ func TestMetricsEqualScanAndPrune(t *testing.T) {
 	if s.Revisions.Size == 0 || s.Incomplete.Size != 100 || s.OrphanBlobs.Size == 0 {
 		t.Errorf("prune summary %+v: the spec's kinds are not all there", s)
 	}
+	if free, total, err := cache.FreeSpace(hub); err == nil && total > 0 {
+		if got := gaugeOf(t, fams, "hfidx_filesystem_size_bytes"); got != float64(total) {
+			t.Errorf("hfidx_filesystem_size_bytes = %v, want statfs's %d", got, total)
+		}
+		if got := gaugeOf(t, fams, "hfidx_filesystem_free_bytes"); got <= 0 || got > float64(total) {
+			t.Errorf("hfidx_filesystem_free_bytes = %v, want within (0, %d] (statfs now: %d)", got, total, free)
+		}
+	}
 	if got := gaugeOf(t, fams, "hfidx_last_sync_timestamp_seconds"); got < 1e9 {
 		t.Errorf("hfidx_last_sync_timestamp_seconds = %v, want a time", got)
 	}
@@ -199,7 +209,9 @@ func TestMetricsEqualScanAndPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(b) != text {
+	// All but the file system's free bytes, which change between runs.
+	noFree := regexp.MustCompile(`(?m)^hfidx_filesystem_free_bytes .*$`)
+	if noFree.ReplaceAllString(string(b), "") != noFree.ReplaceAllString(text, "") {
 		t.Errorf("--textfile wrote\n%s\nwant what stdout had\n%s", b, text)
 	}
 	ents, err := os.ReadDir(out)
