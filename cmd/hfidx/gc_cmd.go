@@ -309,7 +309,7 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *i
 	if err != nil {
 		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
-	pinned, err := gcPins(a, db, root, st)
+	pinned, err := gcPins(a, db, root)
 	if err != nil {
 		return nil, err
 	}
@@ -527,45 +527,33 @@ func heldRevisions(db *sqlx.DB, u *inUse) (map[query.RevisionKey]string, error) 
 	return out, nil
 }
 
-// gcPins resolves the pins of the cache into a test of revisions: the
-// note of the pin covering it, if any. A pin of something no longer
-// cached covers nothing.
-func gcPins(a *app, db *sqlx.DB, root string, st *state.Store) (func(query.GCRevision) (string, bool), error) {
-	pins, err := st.Pins(root)
+// gcPins turns the pins of the cache (pinnedSelection) into a test of
+// revisions: the note of the pin covering it, if any. A pin that is
+// ambiguous now stops gc (pinnedSelection's error): what it meant to keep
+// cannot be told.
+func gcPins(a *app, db *sqlx.DB, root string) (func(query.GCRevision) (string, bool), error) {
+	sel, notes, err := pinnedSelection(a, db, root)
 	if err != nil {
-		return nil, failf("pass --state PATH to a readable state file", "read pins: %w", err)
+		return nil, err
 	}
 	revs := map[query.RevisionKey]string{}
-	repos := map[string]string{}
-	for _, p := range pins {
-		targets, unknown, err := parseTargets([]string{p.Target})
-		if err != nil || len(unknown) > 0 {
-			continue
-		}
-		sel, err := query.Resolve(db, targets, nil)
-		if err != nil {
-			continue
-		}
-		note := p.Note
-		if note == "" {
-			note = p.Target
-		}
-		for k := range sel.Revisions {
-			revs[k] = note
-		}
-		for f := range sel.Repos {
-			repos[f] = note
-		}
-		for fk := range sel.Files {
-			revs[query.RevisionKey{Folder: fk.Folder, Hash: fk.Hash}] = note
+	for k := range sel.Revisions {
+		revs[k] = notes[pinNoteKey(k)]
+	}
+	for fk := range sel.Files {
+		k := query.RevisionKey{Folder: fk.Folder, Hash: fk.Hash}
+		if _, ok := revs[k]; !ok {
+			revs[k] = notes[pinFileNoteKey(fk)]
 		}
 	}
 	return func(r query.GCRevision) (string, bool) {
 		if n, ok := revs[r.Key()]; ok {
 			return n, true
 		}
-		n, ok := repos[r.Folder]
-		return n, ok
+		if sel.Repos[r.Folder] {
+			return notes[r.Folder], true
+		}
+		return "", false
 	}, nil
 }
 
