@@ -167,7 +167,7 @@ func (c *gcCmd) Run(a *app) error {
 	if !c.Auto {
 		inUse.warn(a.stderr)
 	}
-	g, err := c.plan(a, db, root, st, inUse)
+	g, err := c.plan(a, db, root, inUse)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ type gcPlan struct {
 	downloading string                      // a download lock held somewhere, for --auto
 }
 
-func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, st *state.Store, inUse *inUse) (*gcPlan, error) {
+func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, inUse *inUse) (*gcPlan, error) {
 	now := a.nowFloat()
 	g := &gcPlan{}
 	var used int64
