@@ -121,4 +121,9 @@ func TestExecuteRefRewrittenConcurrently(t *testing.T) {
 	}
 	t.Logf("%d rounds: snapshot kept for a ref %d times, ref broken and reported %d times, moved after the last look %d times",
 		rounds, kept, broken, late)
+	// With the ref flipping all the time, the re-checks must have seen it
+	// at least once: without them kept and broken stay 0.
+	if kept+broken == 0 {
+		t.Errorf("%d rounds with refs/main flipping to the deleted snapshot: no re-check ever saw it", rounds)
+	}
 }
