@@ -74,15 +74,7 @@ func (c *deleteCmd) Run(a *app) error {
 	if len(c.Targets) == 0 {
 		return c.interactive(a)
 	}
-	raw, err := readTargets(a, c.Targets)
-	if err != nil {
-		return err
-	}
-	if len(raw) == 0 {
-		return usagef("give targets (see 'hfidx ls -q' and 'hfidx ls --revisions -q'), or - to read them from stdin",
-			"nothing to delete: no target given")
-	}
-	targets, unknown, err := parseTargets(raw)
+	_, targets, unknown, err := targetArgs(a, c.Targets, "delete")
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,22 @@ func readTargets(a *app, args []string) ([]string, error) {
 	return uniq, nil
 }
 
+// targetArgs reads the targets of a command (readTargets), refuses none
+// as a usage error naming verb ("delete", "touch", "pin"), and parses
+// them (parseTargets). raw are the targets as given.
+func targetArgs(a *app, args []string, verb string) (raw []string, targets []query.Target, unknown []string, err error) {
+	raw, err = readTargets(a, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(raw) == 0 {
+		return nil, nil, nil, usagef("give targets (see 'hfidx ls -q' and 'hfidx ls --revisions -q'), or - to read them from stdin",
+			"nothing to %s: no target given", verb)
+	}
+	targets, unknown, err = parseTargets(raw)
+	return raw, targets, unknown, err
+}
+
 // parseTargets parses raw targets; those of no known form are returned in
 // unknown. A malformed one is a usage error.
 func parseTargets(raw []string) (targets []query.Target, unknown []string, err error) {

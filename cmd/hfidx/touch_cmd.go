@@ -31,14 +31,7 @@ func (c *touchCmd) Run(a *app) error {
 	if err := a.formatIn("table", "text", "json"); err != nil {
 		return err
 	}
-	raw, err := readTargets(a, c.Targets)
-	if err != nil {
-		return err
-	}
-	if len(raw) == 0 {
-		return usagef("give targets (see 'hfidx ls -q'), or - to read them from stdin", "nothing to touch: no target given")
-	}
-	targets, unknown, err := parseTargets(raw)
+	_, targets, unknown, err := targetArgs(a, c.Targets, "touch")
 	if err != nil {
 		return err
 	}
