@@ -227,8 +227,7 @@ func (a *app) sync() (string, string, index.Stats, error) {
 	if err != nil {
 		return "", "", st, indexFailure(db, err)
 	}
-	a.refreshUsage(root, db)
-	a.recordHistory(root, db, st)
+	a.afterSync(root, db, st)
 	return root, db, st, nil
 }
 

@@ -42,17 +42,28 @@ func (a *app) openState() (*state.Store, error) {
 	return st, nil
 }
 
-// refreshUsage copies the state's last-use records of the cache into the
-// index after a sync, when they changed, and forgets the records of files
-// the cache no longer holds. A state that cannot be read is a warning: the
-// index then answers with access times alone.
-func (a *app) refreshUsage(root, dbPath string) {
+// afterSync brings what the durable state keeps about the cache up to
+// date with the index a sync just wrote: the last-use records copied in
+// (refreshUsage) and a history snapshot (writeHistory). A state that
+// cannot be opened is one warning: the index then answers with access
+// times alone and no history is recorded.
+func (a *app) afterSync(root, dbPath string, stats index.Stats) {
 	st, err := a.openState()
 	if err != nil {
-		fmt.Fprintf(a.stderr, "Warning: last-use records not used: %v\n", errText(err))
+		fmt.Fprintf(a.stderr, "Warning: last-use records and history not used: %v\n", errText(err))
 		return
 	}
 	defer st.Close()
+	a.refreshUsage(st, root, dbPath)
+	if err := writeHistory(st, root, dbPath, stats, time.Now()); err != nil {
+		fmt.Fprintf(a.stderr, "Warning: history not recorded: %v\n", errText(err))
+	}
+}
+
+// refreshUsage copies the state's last-use records of the cache into the
+// index, when they changed, and forgets the records of files the cache no
+// longer holds.
+func (a *app) refreshUsage(st *state.Store, root, dbPath string) {
 	changes, err := st.Changes(root)
 	if err == nil {
 		var gone []string
@@ -86,22 +97,6 @@ func atimeMode(root string) string {
 		return ""
 	}
 	return m.Atime().String()
-}
-
-// recordHistory adds a snapshot of the cache to the state's history after
-// a sync that changed something, or when the history has none. A sync
-// that rescanned and removed nothing, of an index whose counts match the
-// last snapshot's, costs one query. A failure is a warning.
-func (a *app) recordHistory(root, dbPath string, stats index.Stats) {
-	st, err := a.openState()
-	if err != nil {
-		fmt.Fprintf(a.stderr, "Warning: history not recorded: %v\n", errText(err))
-		return
-	}
-	defer st.Close()
-	if err := writeHistory(st, root, dbPath, stats, time.Now()); err != nil {
-		fmt.Fprintf(a.stderr, "Warning: history not recorded: %v\n", errText(err))
-	}
 }
 
 // writeHistory reads the cache's totals and repos from the index at
