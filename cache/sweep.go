@@ -608,3 +608,20 @@ func WriteFileAtomic(path, tmp string, data []byte, perm fs.FileMode) error {
 	}
 	return err
 }
+
+// LockFolders returns the names of the folders in <root>/.locks (the repo
+// folders huggingface_hub keeps download locks for), listed once without
+// setting access times; nil when there is none.
+func LockFolders(root string) map[string]bool {
+	des, _, err := readDir(filepath.Join(root, ".locks"))
+	if err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, e := range des {
+		if e.IsDir() {
+			out[e.Name()] = true
+		}
+	}
+	return out
+}

@@ -317,10 +317,16 @@ func (c *gcCmd) plan(a *app, db *sqlx.DB, root string, inUse *inUse) (*gcPlan, e
 	if err != nil {
 		return nil, failf("run 'hfidx sync' to rebuild the index", "read index: %w", err)
 	}
+	// Only the repos with a lock folder can have a download running: the
+	// .locks folder is listed once, not looked up per repo.
+	locked := cache.LockFolders(root)
 	busy := map[string]string{}
 	for _, r := range revs {
 		if _, seen := busy[r.Folder]; !seen {
 			busy[r.Folder] = ""
+			if !locked[r.Folder] {
+				continue
+			}
 			if l := cache.LocksHeld(filepath.Join(root, ".locks", r.Folder)); l != "" {
 				busy[r.Folder] = "download in progress (" + l + ")"
 				g.downloading = r.CacheID + ": download in progress"
