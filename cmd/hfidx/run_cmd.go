@@ -6,11 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/proc"
 	"github.com/hfidx/hfidx/state"
 )
@@ -44,7 +44,7 @@ func (c *runCmd) Run(a *app) error {
 	}
 	// Opens of blobs are watched too: a file opened and closed between two
 	// looks at /proc (open(blob).read()) is seen that way.
-	opens, _, werr := proc.WatchOpens(contentDirs(root))
+	opens, _, werr := proc.WatchOpens(cache.ContentDirs(root))
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.stdin, a.stdout, a.stderr
 	if err := cmd.Start(); err != nil {
@@ -95,7 +95,7 @@ loop:
 	}
 	if werr == nil {
 		for path, at := range opens.Stop() {
-			if rel, ok := contentFile(root, path); ok {
+			if rel, ok := cache.ContentFile(root, path); ok {
 				t := float64(at.UnixNano()) / 1e9
 				if u, ok := seen[rel]; !ok || u.UsedAt < t {
 					seen[rel] = state.Use{Path: rel, UsedAt: t, Source: state.SourceRun, Detail: strings.Join(args, " ")}
@@ -132,31 +132,4 @@ loop:
 	default:
 		return failf("", "run %s: %w", args[0], waitErr)
 	}
-}
-
-// contentDirs lists the folders that hold the files a model is read from:
-// every <folder>/blobs and the shared store's blobs/<xx>.
-func contentDirs(root string) []string {
-	var dirs []string
-	des, err := os.ReadDir(root)
-	if err != nil {
-		return nil
-	}
-	for _, e := range des {
-		if !e.IsDir() {
-			continue
-		}
-		if e.Name() == "blobs" {
-			if sub, err := os.ReadDir(filepath.Join(root, "blobs")); err == nil {
-				for _, x := range sub {
-					if x.IsDir() {
-						dirs = append(dirs, filepath.Join(root, "blobs", x.Name()))
-					}
-				}
-			}
-			continue
-		}
-		dirs = append(dirs, filepath.Join(root, e.Name(), "blobs"))
-	}
-	return dirs
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/hfidx/hfidx/cache"
 	"github.com/hfidx/hfidx/proc"
@@ -72,7 +71,7 @@ func heldUses(root string, list []proc.Process, source string, at float64) (uses
 	for _, p := range list {
 		held := false
 		for _, f := range p.Files {
-			rel, ok := contentFile(root, f.Path)
+			rel, ok := cache.ContentFile(root, f.Path)
 			if !ok {
 				continue
 			}
@@ -87,30 +86,4 @@ func heldUses(root string, list []proc.Process, source string, at float64) (uses
 		}
 	}
 	return uses, holders
-}
-
-// contentFile returns the path relative to root of a file whose content a
-// model or data set is read from: <folder>/blobs/<name> (not an
-// interrupted download), blobs/<xx>/<hash> of the shared store, or a real
-// file in a snapshot; false for anything else (refs, locks, manifests).
-func contentFile(root, path string) (string, bool) {
-	parts, ok := cache.Under(root, path)
-	if !ok || len(parts) < 3 {
-		return "", false
-	}
-	name := parts[len(parts)-1]
-	switch {
-	case parts[0] == "blobs" && len(parts) == 3:
-		if strings.HasSuffix(name, ".lock") || strings.HasSuffix(name, ".refs") || strings.HasSuffix(name, ".tmp") || strings.HasPrefix(name, ".") {
-			return "", false
-		}
-	case parts[1] == "blobs" && len(parts) == 3:
-		if strings.HasSuffix(name, ".incomplete") {
-			return "", false
-		}
-	case parts[1] == "snapshots" && len(parts) >= 4:
-	default:
-		return "", false
-	}
-	return strings.Join(parts, "/"), true
 }
